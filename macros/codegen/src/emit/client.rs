@@ -1,0 +1,259 @@
+//! XRPC methods: `Params`, `Input`, `Output`, `Error`, the `Method` struct and `call`.
+
+use super::types::{emit_object, emit_union, rust_type, ObjOpts};
+use super::{doc_attr, DocCx};
+use crate::model::{BodySchema, Def, ErrorDecl, Kind, Method, Object, Schema, Subscription};
+use crate::naming::pascal_case;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+/// Whether a method has query parameters (a generated `Params` struct).
+fn emit_params(cx: &mut DocCx<'_, '_>, params: Option<&Object>, what: &str) -> Option<Ident> {
+    let p = params.filter(|p| !p.properties.is_empty())?;
+    let ident = format_ident!("Params");
+    let origin = format!("Query parameters of `{}` ({what}).", cx.nsid());
+    emit_object(
+        cx,
+        &ident,
+        p,
+        None,
+        &origin,
+        ObjOpts {
+            record_nsid: None,
+            extra: false,
+        },
+    );
+    let kinds = p.properties.iter().map(|prop| {
+        let name = &prop.name;
+        let kind = param_kind(&prop.schema);
+        quote!((#name, #kind))
+    });
+    cx.items.push(quote! {
+        impl ::atlex::xrpc::Params for Params {
+            const FIELDS: &'static [(&'static str, ::atlex::__private::ParamKind)] = &[#(#kinds),*];
+        }
+    });
+    Some(ident)
+}
+
+fn param_kind(s: &Schema) -> TokenStream {
+    match &s.kind {
+        Kind::Boolean(_) => quote!(::atlex::__private::ParamKind::Boolean),
+        Kind::Integer(_) => quote!(::atlex::__private::ParamKind::Integer),
+        Kind::Array(items, _) => {
+            let inner = param_kind(items);
+            quote!(::atlex::__private::ParamKind::Array(&#inner))
+        }
+        _ => quote!(::atlex::__private::ParamKind::String),
+    }
+}
+
+/// The body type: a struct or union named `name`, an alias to a ref, `Body` for other
+/// encodings, `Unknown` for JSON without a schema.
+fn emit_body(cx: &mut DocCx<'_, '_>, body: &BodySchema, name: &str, what: &str) -> TokenStream {
+    let ident = format_ident!("{}", name);
+    let origin = format!("{name} of `{}` ({what}), encoded as `{}`.", cx.nsid(), body.encoding);
+    let json = body.encoding.eq_ignore_ascii_case("application/json");
+    let description = body.description.as_deref();
+    match (&body.schema, json) {
+        (Some(s), true) => match &s.kind {
+            Kind::Object(o) => emit_object(
+                cx,
+                &ident,
+                o,
+                description.or(s.description.as_deref()),
+                &origin,
+                ObjOpts {
+                    record_nsid: None,
+                    extra: true,
+                },
+            ),
+            Kind::Union(u) => emit_union(cx, &ident, u, description, &origin),
+            _ => {
+                let ty = rust_type(cx, s, name);
+                let doc = doc_attr(description, &origin);
+                cx.items.push(quote!(#doc pub type #ident = #ty;));
+            }
+        },
+        (None, true) => {
+            let doc = doc_attr(description, &origin);
+            cx.items.push(quote!(#doc pub type #ident = ::atlex::types::Unknown;));
+        }
+        (_, false) => {
+            let doc = doc_attr(description, &origin);
+            cx.items.push(quote!(#doc pub type #ident = ::atlex::Body;));
+        }
+    }
+    quote!(#ident)
+}
+
+fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
+    let origin = format!("The errors `{}` ({what}) declares.", cx.nsid());
+    let doc = doc_attr(None, &origin);
+    let variants: Vec<Ident> = errors
+        .iter()
+        .map(|e| format_ident!("{}", pascal_case(&e.name)))
+        .collect();
+    let names: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+    let variant_docs = errors.iter().map(|e| {
+        let mut lines: Vec<String> = Vec::new();
+        if let Some(d) = e.description.as_deref().filter(|d| !d.trim().is_empty()) {
+            lines.extend(d.lines().map(|l| format!(" {l}")));
+            lines.push(String::new());
+        }
+        lines.push(format!(" `{}`, with the server's message if any.", e.name));
+        quote!(#(#[doc = #lines])*)
+    });
+    let body = if errors.is_empty() {
+        quote! {
+            impl ::atlex::xrpc::ErrorKind for Error {
+                fn from_parts(
+                    _name: &str,
+                    _message: ::core::option::Option<::std::string::String>,
+                ) -> ::core::option::Option<Self> {
+                    ::core::option::Option::None
+                }
+                fn name(&self) -> &'static str {
+                    match *self {}
+                }
+                fn message(&self) -> ::core::option::Option<&str> {
+                    match *self {}
+                }
+            }
+        }
+    } else {
+        quote! {
+            impl ::atlex::xrpc::ErrorKind for Error {
+                fn from_parts(
+                    name: &str,
+                    message: ::core::option::Option<::std::string::String>,
+                ) -> ::core::option::Option<Self> {
+                    match name {
+                        #( #names => ::core::option::Option::Some(Self::#variants(message)), )*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+                fn name(&self) -> &'static str {
+                    match self {
+                        #( Self::#variants(_) => #names, )*
+                    }
+                }
+                fn message(&self) -> ::core::option::Option<&str> {
+                    match self {
+                        #( Self::#variants(m) => m.as_deref(), )*
+                    }
+                }
+            }
+        }
+    };
+    cx.items.push(quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Error {
+            #( #variant_docs #variants(::core::option::Option<::std::string::String>), )*
+        }
+
+        #body
+
+        impl ::core::fmt::Display for Error {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::atlex::__private::fmt_error(self, f)
+            }
+        }
+
+        impl ::std::error::Error for Error {}
+    });
+}
+
+/// A query or procedure.
+pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_procedure: bool) {
+    let what = if is_procedure { "procedure" } else { "query" };
+    let nsid = cx.nsid().to_owned();
+    let params = emit_params(cx, m.parameters.as_ref(), what);
+    let input = if is_procedure {
+        m.input.as_ref().map(|b| emit_body(cx, b, "Input", what))
+    } else {
+        None
+    };
+    let output = m.output.as_ref().map(|b| emit_body(cx, b, "Output", what));
+    emit_errors(cx, &m.errors, what);
+
+    let params_ty = match &params {
+        Some(p) => quote!(#p),
+        None => quote!(::atlex::xrpc::NoParams),
+    };
+    let input_ty = input.clone().unwrap_or_else(|| quote!(()));
+    let output_ty = output.clone().unwrap_or_else(|| quote!(()));
+    let method_doc = doc_attr(
+        def.description.as_deref(),
+        &format!("The XRPC {what} `{nsid}`, for generic code such as the server router."),
+    );
+    let trait_impl = if is_procedure {
+        quote! {
+            impl ::atlex::xrpc::Procedure for Method {
+                const NSID: &'static str = NSID;
+                type Params = #params_ty;
+                type Input = #input_ty;
+                type Output = #output_ty;
+                type Error = Error;
+            }
+        }
+    } else {
+        quote! {
+            impl ::atlex::xrpc::Query for Method {
+                const NSID: &'static str = NSID;
+                type Params = #params_ty;
+                type Output = #output_ty;
+                type Error = Error;
+            }
+        }
+    };
+    let mut args = vec![quote!(client: &(impl ::atlex::xrpc::XrpcClient + ?Sized))];
+    if let Some(p) = &params {
+        args.push(quote!(params: &#p));
+    }
+    if let Some(i) = &input {
+        args.push(quote!(input: &#i));
+    }
+    let params_arg = if params.is_some() {
+        quote!(params)
+    } else {
+        quote!(&::atlex::xrpc::NoParams {})
+    };
+    let call_body = if is_procedure {
+        let input_arg = if input.is_some() { quote!(input) } else { quote!(&()) };
+        quote!(::atlex::__private::call_procedure::<Method>(client, #params_arg, #input_arg).await)
+    } else {
+        quote!(::atlex::__private::call_query::<Method>(client, #params_arg).await)
+    };
+    let call_doc = doc_attr(
+        def.description.as_deref(),
+        &format!(
+            "Calls `{nsid}`: validates the request (nothing is sent when it is invalid), sends it, decodes and validates the response, and maps declared errors to [`Error`]."
+        ),
+    );
+    cx.items.push(quote! {
+        #method_doc
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct Method;
+
+        #trait_impl
+
+        #call_doc
+        pub async fn call(#(#args),*) -> ::core::result::Result<#output_ty, ::atlex::Error<Error>> {
+            #call_body
+        }
+    });
+}
+
+/// A subscription: its parameters, message union and errors.
+pub(crate) fn emit_subscription(cx: &mut DocCx<'_, '_>, _def: &Def, s: &Subscription) {
+    emit_params(cx, s.parameters.as_ref(), "subscription");
+    if let Some(m) = &s.message {
+        if let Kind::Union(u) = &m.kind {
+            let origin = format!("A message of the subscription `{}`.", cx.nsid());
+            emit_union(cx, &format_ident!("Message"), u, m.description.as_deref(), &origin);
+        }
+    }
+    emit_errors(cx, &s.errors, "subscription");
+}

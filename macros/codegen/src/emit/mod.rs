@@ -1,0 +1,178 @@
+//! Rust emission: one module per document, following the NSIDs.
+
+mod client;
+mod types;
+mod validate;
+
+use crate::model::{Def, DefKind, DocText};
+use crate::naming::Namer;
+use crate::resolve::{DocInfo, Registry};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A node of the module tree: a namespace, a document, or both.
+#[derive(Default)]
+struct ModNode {
+    children: BTreeMap<String, ModNode>,
+    items: Option<TokenStream>,
+    nsid_prefix: String,
+}
+
+/// Emits the module tree for every document in the registry (or only `only`, when given).
+pub fn emit(reg: &Registry<'_>, only: Option<&BTreeSet<String>>) -> TokenStream {
+    let mut root = ModNode::default();
+    for (nsid, info) in &reg.docs {
+        if only.is_some_and(|o| !o.contains(nsid)) {
+            continue;
+        }
+        let items = emit_doc(reg, info);
+        let mut node = &mut root;
+        let segs: Vec<&str> = nsid.split('.').collect();
+        for (i, m) in info.module.iter().enumerate() {
+            node = node.children.entry(m.clone()).or_default();
+            if node.nsid_prefix.is_empty() {
+                node.nsid_prefix = segs[..=i.min(segs.len() - 1)].join(".");
+            }
+        }
+        node.items = Some(items);
+    }
+    let children = root.children.iter().map(|(name, n)| emit_node(name, n));
+    quote!(#(#children)*)
+}
+
+fn emit_node(name: &str, node: &ModNode) -> TokenStream {
+    let ident = format_ident!("{}", name);
+    let children = node.children.iter().map(|(n, c)| emit_node(n, c));
+    let items = node.items.clone().unwrap_or_default();
+    let doc = if node.items.is_some() {
+        quote!()
+    } else {
+        let text = format!(" Lexicons under `{}`.", node.nsid_prefix);
+        quote!(#[doc = #text])
+    };
+    quote! {
+        #doc
+        pub mod #ident {
+            #items
+            #(#children)*
+        }
+    }
+}
+
+/// Per-document emission state: the document, the registry for refs, names for anonymous
+/// types, and the items emitted so far.
+pub(crate) struct DocCx<'r, 'a> {
+    pub reg: &'r Registry<'a>,
+    pub info: &'r DocInfo<'a>,
+    pub namer: Namer,
+    pub items: Vec<TokenStream>,
+}
+
+impl DocCx<'_, '_> {
+    pub fn nsid(&self) -> &str {
+        &self.info.doc.id
+    }
+
+    /// The Rust name given to definition `name`.
+    pub fn def_ident(&self, name: &str) -> proc_macro2::Ident {
+        format_ident!(
+            "{}",
+            self.info
+                .names
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| crate::resolve::default_item_name(name))
+        )
+    }
+}
+
+fn emit_doc(reg: &Registry<'_>, info: &DocInfo<'_>) -> TokenStream {
+    let doc = info.doc;
+    let mut reserved: Vec<&str> = info.names.values().map(String::as_str).collect();
+    reserved.extend(crate::resolve::METHOD_ITEMS);
+    reserved.push("LEXICON");
+    let mut cx = DocCx {
+        reg,
+        info,
+        namer: Namer::with_reserved(&reserved),
+        items: Vec::new(),
+    };
+    let nsid = &doc.id;
+    let lexicon = match &doc.text {
+        DocText::File(path) => quote!(::core::include_str!(#path)),
+        DocText::Inline(text) => quote!(#text),
+    };
+    let mut module_doc = match &doc.description {
+        Some(d) => format!(" {d}\n\n"),
+        None => String::new(),
+    };
+    module_doc.push_str(&format!(" Generated from the lexicon `{nsid}`."));
+    let mut defs: Vec<&Def> = doc.defs.iter().collect();
+    // `main` first, then by name: the output does not depend on key order in the file.
+    defs.sort_by(|a, b| (a.name != "main", &a.name).cmp(&(b.name != "main", &b.name)));
+    for def in defs {
+        emit_def(&mut cx, def);
+    }
+    let items = cx.items;
+    quote! {
+        #![doc = #module_doc]
+        /// The NSID of this lexicon document.
+        pub const NSID: &str = #nsid;
+        /// The lexicon document's JSON text, as read at compile time.
+        pub const LEXICON: &str = #lexicon;
+        #(#items)*
+    }
+}
+
+/// The doc text of a generated item: the lexicon's description, then where it came from.
+pub(crate) fn doc_attr(description: Option<&str>, origin: &str) -> TokenStream {
+    let mut lines = Vec::new();
+    if let Some(d) = description.filter(|d| !d.trim().is_empty()) {
+        for line in d.lines() {
+            lines.push(format!(" {line}"));
+        }
+        lines.push(String::new());
+    }
+    lines.push(format!(" {origin}"));
+    quote!(#(#[doc = #lines])*)
+}
+
+fn emit_def(cx: &mut DocCx<'_, '_>, def: &Def) {
+    let nsid = cx.nsid().to_owned();
+    let full = if def.name == "main" {
+        nsid.clone()
+    } else {
+        format!("{nsid}#{}", def.name)
+    };
+    match &def.kind {
+        DefKind::Record(r) => types::emit_record(cx, def, r),
+        DefKind::Query(m) => client::emit_method(cx, def, m, false),
+        DefKind::Procedure(m) => client::emit_method(cx, def, m, true),
+        DefKind::Subscription(s) => client::emit_subscription(cx, def, s),
+        DefKind::PermissionSet => {
+            let ident = cx.def_ident(&def.name);
+            let doc = doc_attr(
+                def.description.as_deref(),
+                &format!("The permission set `{full}`; its permissions are in [`LEXICON`]."),
+            );
+            cx.items.push(quote! {
+                #doc
+                pub const #ident: &str = #full;
+            });
+        }
+        DefKind::Token => {
+            let ident = cx.def_ident(&def.name);
+            let doc = doc_attr(def.description.as_deref(), &format!("The token `{full}`."));
+            cx.items.push(quote! {
+                #doc
+                pub const #ident: &str = #full;
+            });
+        }
+        DefKind::Schema(s) => {
+            let ident = cx.def_ident(&def.name);
+            let origin = format!("`{full}` ({})", s.kind.type_name());
+            types::emit_named_schema(cx, &ident, s, def.description.as_deref(), &origin);
+        }
+    }
+}

@@ -1,0 +1,990 @@
+//! Types: objects and records as structs with their own serde impls (unknown properties kept,
+//! `$type` checked), unions as enums tagged by `$type`, strings with known values as enums.
+
+use super::validate::{checks_for, ValueChecks};
+use super::{doc_attr, DocCx};
+use crate::model::{Def, Kind, Object, Record, Schema, StrC, UnionC};
+use crate::resolve::split_ref;
+use atlex_syntax::Format;
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+/// How a property is held in its struct.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// `T`, must be present.
+    Required,
+    /// `Option<T>`, absent is `None`.
+    Optional,
+    /// `T`, the lexicon's default applied when absent.
+    Defaulted,
+    /// `Option<T>`, must be present, `null` is `None`.
+    NullableRequired,
+    /// `Option<Option<T>>`: absent, null and a value kept apart.
+    NullableOptional,
+}
+
+/// Options for emitting an object struct.
+pub(crate) struct ObjOpts<'o> {
+    /// A record's NSID: `$type` is written and required on input.
+    pub record_nsid: Option<&'o str>,
+    /// Keep unknown properties in an `extra` field.
+    pub extra: bool,
+}
+
+/// The Rust type of a schema; anonymous objects, unions and enums are emitted as items named
+/// `parent` (already PascalCase).
+pub(crate) fn rust_type(cx: &mut DocCx<'_, '_>, schema: &Schema, parent: &str) -> TokenStream {
+    match &schema.kind {
+        Kind::Null => quote!(()),
+        Kind::Boolean(_) => quote!(bool),
+        Kind::Integer(_) => quote!(i64),
+        Kind::String(c) => string_type(cx, c, schema, parent),
+        Kind::Bytes(_) => quote!(::atlex::types::Bytes),
+        Kind::CidLink => quote!(::atlex::types::CidLink),
+        Kind::Blob(_) => quote!(::atlex::types::Blob),
+        Kind::Unknown => quote!(::atlex::types::Unknown),
+        Kind::Array(items, _) => {
+            let item = rust_type(cx, items, &format!("{parent}Item"));
+            quote!(::std::vec::Vec<#item>)
+        }
+        Kind::Ref(r) => {
+            let from = cx.nsid().to_owned();
+            cx.reg.type_path(&from, &r.target)
+        }
+        Kind::Object(o) => {
+            let name = cx.namer.claim(parent);
+            let ident = format_ident!("{}", name);
+            let origin = format!("An object inside `{}`.", cx.nsid());
+            emit_object(
+                cx,
+                &ident,
+                o,
+                schema.description.as_deref(),
+                &origin,
+                ObjOpts {
+                    record_nsid: None,
+                    extra: true,
+                },
+            );
+            quote!(#ident)
+        }
+        Kind::Union(u) => {
+            let name = cx.namer.claim(parent);
+            let ident = format_ident!("{}", name);
+            let origin = format!("A union inside `{}`.", cx.nsid());
+            emit_union(cx, &ident, u, schema.description.as_deref(), &origin);
+            quote!(#ident)
+        }
+    }
+}
+
+fn format_type(f: Format) -> TokenStream {
+    match f {
+        Format::Did => quote!(::atlex::types::Did),
+        Format::Handle => quote!(::atlex::types::Handle),
+        Format::Nsid => quote!(::atlex::types::Nsid),
+        Format::AtUri => quote!(::atlex::types::AtUri),
+        Format::Cid => quote!(::atlex::types::Cid),
+        Format::Datetime => quote!(::atlex::types::Datetime),
+        Format::Language => quote!(::atlex::types::Language),
+        Format::Tid => quote!(::atlex::types::Tid),
+        Format::RecordKey => quote!(::atlex::types::RecordKey),
+        Format::AtIdentifier => quote!(::atlex::types::AtIdentifier),
+        Format::Uri => quote!(::atlex::types::Uri),
+    }
+}
+
+fn string_type(cx: &mut DocCx<'_, '_>, c: &StrC, schema: &Schema, parent: &str) -> TokenStream {
+    if let Some(f) = &c.format {
+        return format_type(f.value);
+    }
+    if c.enum_.is_some() || !c.known_values.is_empty() {
+        let name = cx.namer.claim(parent);
+        let ident = format_ident!("{}", name);
+        let origin = format!("A string inside `{}`.", cx.nsid());
+        emit_string_enum(cx, &ident, c, schema, schema.description.as_deref(), &origin);
+        return quote!(#ident);
+    }
+    quote!(::std::string::String)
+}
+
+/// A named non-primary definition: struct, enum, or type alias.
+pub(crate) fn emit_named_schema(
+    cx: &mut DocCx<'_, '_>,
+    ident: &Ident,
+    schema: &Schema,
+    description: Option<&str>,
+    origin: &str,
+) {
+    match &schema.kind {
+        Kind::Object(o) => emit_object(
+            cx,
+            ident,
+            o,
+            description,
+            origin,
+            ObjOpts {
+                record_nsid: None,
+                extra: true,
+            },
+        ),
+        Kind::Union(u) => emit_union(cx, ident, u, description, origin),
+        Kind::String(c) if c.format.is_none() && (c.enum_.is_some() || !c.known_values.is_empty()) => {
+            emit_string_enum(cx, ident, c, schema, description, origin)
+        }
+        _ => {
+            let ty = rust_type(cx, schema, &ident.to_string());
+            let doc = doc_attr(description, origin);
+            cx.items.push(quote! {
+                #doc
+                pub type #ident = #ty;
+            });
+        }
+    }
+}
+
+/// A record's `main`: the `Record` struct and its `atlex::Record` impl.
+pub(crate) fn emit_record(cx: &mut DocCx<'_, '_>, def: &Def, r: &Record) {
+    let ident = cx.def_ident(&def.name);
+    let nsid = cx.nsid().to_owned();
+    let key = r.key.clone().unwrap_or_else(|| "any".to_owned());
+    let origin = format!("The record `{nsid}` (key: `{key}`).");
+    emit_object(
+        cx,
+        &ident,
+        &r.record,
+        def.description.as_deref(),
+        &origin,
+        ObjOpts {
+            record_nsid: Some(&nsid),
+            extra: true,
+        },
+    );
+    cx.items.push(quote! {
+        impl ::atlex::Record for #ident {
+            const NSID: &'static str = #nsid;
+            const KEY: &'static str = #key;
+        }
+    });
+}
+
+/// Names that mark a property as a secret, redacted from `Debug`.
+fn is_secret(wire: &str) -> bool {
+    let l = wire.to_ascii_lowercase();
+    l.contains("password") || l.contains("jwt") || l.contains("secret") || l.ends_with("token")
+}
+
+/// One property as emitted.
+pub(crate) struct FieldInfo<'s> {
+    pub wire: String,
+    pub ident: Ident,
+    pub inner: TokenStream,
+    pub shape: Shape,
+    pub default: Option<TokenStream>,
+    pub secret: bool,
+    pub schema: &'s Schema,
+}
+
+/// A struct for an object schema, with constructor, serde, `Debug`, `Validate`.
+pub(crate) fn emit_object(
+    cx: &mut DocCx<'_, '_>,
+    ident: &Ident,
+    o: &Object,
+    description: Option<&str>,
+    origin: &str,
+    opts: ObjOpts<'_>,
+) {
+    let mut field_names = crate::naming::Namer::default();
+    let mut fields: Vec<FieldInfo<'_>> = Vec::new();
+    for p in &o.properties {
+        let rust_name = field_names.claim(&crate::naming::snake_case(&p.name));
+        let field_ident = format_ident!("{}", rust_name);
+        let parent = format!("{}{}", ident, crate::naming::pascal_case(&p.name));
+        let inner = rust_type(cx, &p.schema, &parent);
+        let required = o.is_required(&p.name);
+        let nullable = o.is_nullable(&p.name);
+        let default = default_expr(cx, &p.schema, &inner);
+        let shape = match (required, nullable, default.is_some()) {
+            (true, false, _) => Shape::Required,
+            (true, true, _) => Shape::NullableRequired,
+            (false, true, _) => Shape::NullableOptional,
+            (false, false, true) => Shape::Defaulted,
+            (false, false, false) => Shape::Optional,
+        };
+        fields.push(FieldInfo {
+            wire: p.name.clone(),
+            ident: field_ident,
+            inner,
+            shape,
+            default,
+            secret: is_secret(&p.name),
+            schema: &p.schema,
+        });
+    }
+    let extra_ident = if opts.extra {
+        Some(format_ident!("{}", field_names.claim("extra")))
+    } else {
+        None
+    };
+
+    let doc = doc_attr(description, origin);
+    let struct_fields = fields.iter().map(|f| {
+        let FieldInfo { ident: fi, inner, .. } = f;
+        let ty = field_type(f.shape, inner);
+        let fdoc = field_doc(f);
+        quote!(#fdoc pub #fi: #ty,)
+    });
+    let extra_field = extra_ident.as_ref().map(|e| {
+        quote! {
+            /// Properties the lexicon does not define, kept so that writing the value back
+            /// loses nothing.
+            pub #e: ::atlex::types::Extra,
+        }
+    });
+
+    // Constructor: required properties in order; the rest absent or defaulted.
+    let req: Vec<&FieldInfo<'_>> = fields
+        .iter()
+        .filter(|f| matches!(f.shape, Shape::Required | Shape::NullableRequired))
+        .collect();
+    let new_args = req.iter().map(|f| {
+        let fi = &f.ident;
+        let ty = field_type(f.shape, &f.inner);
+        quote!(#fi: #ty)
+    });
+    let new_inits = fields.iter().map(|f| {
+        let fi = &f.ident;
+        match f.shape {
+            Shape::Required | Shape::NullableRequired => quote!(#fi),
+            Shape::Optional | Shape::NullableOptional => quote!(#fi: ::core::option::Option::None),
+            Shape::Defaulted => {
+                let d = f.default.clone().unwrap_or_default();
+                quote!(#fi: #d)
+            }
+        }
+    });
+    let extra_init = extra_ident
+        .as_ref()
+        .map(|e| quote!(#e: ::atlex::types::Extra::new(),));
+    let new_doc = if req.is_empty() {
+        " A value with every optional property absent (or at its lexicon default).".to_owned()
+    } else {
+        let names: Vec<String> = req.iter().map(|f| format!("`{}`", f.ident)).collect();
+        format!(
+            " A value from its required properties ({}); optional ones absent or at their default. Set others with `{} {{ field: value, ..{}::new(..) }}`.",
+            names.join(", "),
+            ident,
+            ident
+        )
+    };
+    let too_many = if req.len() > 7 {
+        quote!(#[allow(clippy::too_many_arguments)])
+    } else {
+        quote!()
+    };
+    let default_impl = if req.is_empty() {
+        quote! {
+            impl ::core::default::Default for #ident {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
+
+    // Debug, secrets redacted.
+    let ident_str = ident.to_string();
+    let debug_fields = fields.iter().map(|f| {
+        let fi = &f.ident;
+        let name = fi.to_string();
+        if !f.secret {
+            return quote!(d.field(#name, &self.#fi);)
+        }
+        match f.shape {
+            Shape::Required | Shape::Defaulted => {
+                quote!(d.field(#name, &::atlex::__private::Redacted);)
+            }
+            Shape::Optional | Shape::NullableRequired => {
+                quote!(d.field(#name, &self.#fi.as_ref().map(|_| ::atlex::__private::Redacted));)
+            }
+            Shape::NullableOptional => quote! {
+                d.field(#name, &self.#fi.as_ref().map(|v| v.as_ref().map(|_| ::atlex::__private::Redacted)));
+            },
+        }
+    });
+    let debug_extra = extra_ident.as_ref().map(|e| {
+        let name = e.to_string();
+        quote! {
+            if !self.#e.is_empty() {
+                d.field(#name, &self.#e);
+            }
+        }
+    });
+
+    // Serialize.
+    let ser_fields = fields.iter().map(|f| {
+        let fi = &f.ident;
+        let wire = &f.wire;
+        match f.shape {
+            Shape::Required | Shape::Defaulted | Shape::NullableRequired => {
+                quote!(map.serialize_entry(#wire, &self.#fi)?;)
+            }
+            Shape::Optional | Shape::NullableOptional => quote! {
+                if let ::core::option::Option::Some(v) = &self.#fi {
+                    map.serialize_entry(#wire, v)?;
+                }
+            },
+        }
+    });
+    let ser_extra = extra_ident.as_ref().map(|e| {
+        quote! {
+            for (k, v) in &self.#e {
+                map.serialize_entry(k, v)?;
+            }
+        }
+    });
+    let ser_type = opts
+        .record_nsid
+        .map(|nsid| quote!(map.serialize_entry("$type", #nsid)?;));
+
+    // Deserialize.
+    let locals: Vec<Ident> = fields
+        .iter()
+        .map(|f| format_ident!("f_{}", f.ident.to_string().trim_end_matches('_')))
+        .collect();
+    let local_decls = fields.iter().zip(&locals).map(|(f, l)| {
+        let inner = &f.inner;
+        let slot = match f.shape {
+            Shape::NullableRequired | Shape::NullableOptional => {
+                quote!(::core::option::Option<#inner>)
+            }
+            _ => quote!(#inner),
+        };
+        quote!(let mut #l: ::core::option::Option<#slot> = ::core::option::Option::None;)
+    });
+    let arms = fields.iter().zip(&locals).map(|(f, l)| {
+        let wire = &f.wire;
+        quote! {
+            #wire => {
+                if #l.is_some() {
+                    return ::core::result::Result::Err(
+                        <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(#wire),
+                    );
+                }
+                #l = ::core::option::Option::Some(map.next_value()?);
+            }
+        }
+    });
+    let type_arm = match opts.record_nsid {
+        Some(nsid) => quote! {
+            "$type" => {
+                let t: ::atlex::__private::Key<'de> = map.next_value()?;
+                if t.as_str() != #nsid {
+                    return ::core::result::Result::Err(
+                        <A::Error as ::atlex::__private::serde::de::Error>::custom(
+                            ::core::format_args!("expected $type {:?}, found {:?}", #nsid, t.as_str()),
+                        ),
+                    );
+                }
+                has_type = true;
+            }
+        },
+        None => quote! {
+            "$type" => {
+                map.next_value::<::atlex::__private::serde::de::IgnoredAny>()?;
+            }
+        },
+    };
+    let has_type_decl = opts.record_nsid.map(|_| quote!(let mut has_type = false;));
+    let has_type_check = opts.record_nsid.map(|_| {
+        quote! {
+            if !has_type {
+                return ::core::result::Result::Err(
+                    <A::Error as ::atlex::__private::serde::de::Error>::missing_field("$type"),
+                );
+            }
+        }
+    });
+    let (extra_decl, other_arm, extra_build) = match &extra_ident {
+        Some(e) => (
+            quote!(let mut extra = ::atlex::types::Extra::new();),
+            quote! {
+                _ => {
+                    let value = map.next_value()?;
+                    extra.insert(key.into_string(), value);
+                }
+            },
+            quote!(#e: extra,),
+        ),
+        None => (
+            quote!(),
+            quote! {
+                _ => {
+                    map.next_value::<::atlex::__private::serde::de::IgnoredAny>()?;
+                }
+            },
+            quote!(),
+        ),
+    };
+    let builds = fields.iter().zip(&locals).map(|(f, l)| {
+        let fi = &f.ident;
+        let wire = &f.wire;
+        let missing = quote! {
+            return ::core::result::Result::Err(
+                <A::Error as ::atlex::__private::serde::de::Error>::missing_field(#wire),
+            )
+        };
+        match f.shape {
+            Shape::Required | Shape::NullableRequired => quote! {
+                #fi: match #l {
+                    ::core::option::Option::Some(v) => v,
+                    ::core::option::Option::None => #missing,
+                },
+            },
+            Shape::Optional | Shape::NullableOptional => quote!(#fi: #l,),
+            Shape::Defaulted => {
+                let d = f.default.clone().unwrap_or_default();
+                quote! {
+                    #fi: match #l {
+                        ::core::option::Option::Some(v) => v,
+                        ::core::option::Option::None => #d,
+                    },
+                }
+            }
+        }
+    });
+    let expecting = match opts.record_nsid {
+        Some(nsid) => format!("a {nsid} record"),
+        None => format!("an object ({ident_str})"),
+    };
+
+    // Validate.
+    let validations = fields.iter().map(|f| {
+        let wire = &f.wire;
+        let ValueChecks(exprs) = checks_for(cx, f.schema, &quote!(v), 0);
+        if exprs.is_empty() {
+            return quote!();
+        }
+        let body = quote! {
+            #( #exprs.map_err(|e| e.in_field(#wire))?; )*
+        };
+        let fi = &f.ident;
+        match f.shape {
+            Shape::Required | Shape::Defaulted => quote! {
+                {
+                    let v = &self.#fi;
+                    #body
+                }
+            },
+            Shape::Optional | Shape::NullableRequired => quote! {
+                if let ::core::option::Option::Some(v) = &self.#fi {
+                    #body
+                }
+            },
+            Shape::NullableOptional => quote! {
+                if let ::core::option::Option::Some(::core::option::Option::Some(v)) = &self.#fi {
+                    #body
+                }
+            },
+        }
+    });
+    let validations: Vec<TokenStream> = validations.collect();
+
+    cx.items.push(quote! {
+        #doc
+        #[derive(Clone, PartialEq)]
+        pub struct #ident {
+            #(#struct_fields)*
+            #extra_field
+        }
+
+        impl #ident {
+            #[doc = #new_doc]
+            #too_many
+            pub fn new(#(#new_args),*) -> Self {
+                Self {
+                    #(#new_inits,)*
+                    #extra_init
+                }
+            }
+        }
+
+        #default_impl
+
+        impl ::core::fmt::Debug for #ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let mut d = f.debug_struct(#ident_str);
+                #(#debug_fields)*
+                #debug_extra
+                d.finish()
+            }
+        }
+
+        impl ::atlex::__private::ObjectFields for #ident {
+            fn serialize_fields<M: ::atlex::__private::serde::ser::SerializeMap>(
+                &self,
+                map: &mut M,
+            ) -> ::core::result::Result<(), M::Error> {
+                #(#ser_fields)*
+                #ser_extra
+                ::core::result::Result::Ok(())
+            }
+        }
+
+        impl ::atlex::__private::serde::Serialize for #ident {
+            fn serialize<S: ::atlex::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                use ::atlex::__private::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::core::option::Option::None)?;
+                #ser_type
+                ::atlex::__private::ObjectFields::serialize_fields(self, &mut map)?;
+                map.end()
+            }
+        }
+
+        impl<'de> ::atlex::__private::serde::Deserialize<'de> for #ident {
+            fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                struct Visitor;
+                impl<'de> ::atlex::__private::serde::de::Visitor<'de> for Visitor {
+                    type Value = #ident;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<A: ::atlex::__private::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> ::core::result::Result<#ident, A::Error> {
+                        #(#local_decls)*
+                        #has_type_decl
+                        #extra_decl
+                        while let ::core::option::Option::Some(key) =
+                            map.next_key::<::atlex::__private::Key<'de>>()?
+                        {
+                            match key.as_str() {
+                                #(#arms)*
+                                #type_arm
+                                #other_arm
+                            }
+                        }
+                        #has_type_check
+                        ::core::result::Result::Ok(#ident {
+                            #(#builds)*
+                            #extra_build
+                        })
+                    }
+                }
+                deserializer.deserialize_map(Visitor)
+            }
+        }
+
+        impl ::atlex::Validate for #ident {
+            fn validate(&self) -> ::core::result::Result<(), ::atlex::ValidationError> {
+                #(#validations)*
+                ::core::result::Result::Ok(())
+            }
+        }
+
+        impl ::atlex::__private::JsonPayload for #ident {}
+    });
+}
+
+fn field_type(shape: Shape, inner: &TokenStream) -> TokenStream {
+    match shape {
+        Shape::Required | Shape::Defaulted => quote!(#inner),
+        Shape::Optional | Shape::NullableRequired => quote!(::core::option::Option<#inner>),
+        Shape::NullableOptional => {
+            quote!(::core::option::Option<::core::option::Option<#inner>>)
+        }
+    }
+}
+
+fn field_doc(f: &FieldInfo<'_>) -> TokenStream {
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(d) = f.schema.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        lines.extend(d.lines().map(|l| format!(" {l}")));
+        lines.push(String::new());
+    }
+    let how = match f.shape {
+        Shape::Required => "required".to_owned(),
+        Shape::Optional => "optional: `None` when absent".to_owned(),
+        Shape::Defaulted => "optional: the lexicon default when absent".to_owned(),
+        Shape::NullableRequired => "required, nullable: `None` is `null`".to_owned(),
+        Shape::NullableOptional => {
+            "optional, nullable: `None` when absent, `Some(None)` when `null`".to_owned()
+        }
+    };
+    lines.push(format!(" `{}` ({}, {how}).", f.wire, f.schema.kind.type_name()));
+    quote!(#(#[doc = #lines])*)
+}
+
+/// The default value expression of a schema, if the lexicon gives one.
+fn default_expr(cx: &DocCx<'_, '_>, s: &Schema, ty: &TokenStream) -> Option<TokenStream> {
+    match &s.kind {
+        Kind::Boolean(c) => c.default.as_ref().map(|d| {
+            let v = d.value;
+            quote!(#v)
+        }),
+        Kind::Integer(c) => c.default.as_ref().map(|d| {
+            let v = d.value;
+            quote!(#v)
+        }),
+        Kind::String(c) => c.default.as_ref().map(|d| {
+            let v = &d.value;
+            if c.format.is_some() {
+                quote!(#ty::__new_unchecked_static(#v))
+            } else if c.enum_.is_some() || !c.known_values.is_empty() {
+                let _ = cx;
+                quote!(<#ty as ::core::str::FromStr>::from_str(#v).unwrap_or_else(|_| ::core::unreachable!()))
+            } else {
+                quote!(::std::string::String::from(#v))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// A string with `knownValues` (open: unknown values kept in `Other`) or `enum` (closed).
+pub(crate) fn emit_string_enum(
+    cx: &mut DocCx<'_, '_>,
+    ident: &Ident,
+    c: &StrC,
+    schema: &Schema,
+    description: Option<&str>,
+    origin: &str,
+) {
+    let (values, open): (Vec<String>, bool) = match &c.enum_ {
+        Some(e) => (e.value.clone(), false),
+        None => (c.known_values.clone(), true),
+    };
+    let mut namer = crate::naming::Namer::with_reserved(if open { &["Other"] } else { &[] });
+    let mut seen = std::collections::BTreeSet::new();
+    let mut variants: Vec<(String, Ident)> = Vec::new();
+    for v in values {
+        if seen.insert(v.clone()) {
+            let name = namer.claim(&crate::naming::value_variant(&v));
+            variants.push((v, format_ident!("{}", name)));
+        }
+    }
+    let doc = doc_attr(description, origin);
+    let variant_defs = variants.iter().map(|(v, i)| {
+        let d = format!(" `{v}`");
+        quote!(#[doc = #d] #i,)
+    });
+    let other_def = open.then(|| {
+        quote! {
+            /// A value the lexicon does not list.
+            Other(::std::string::String),
+        }
+    });
+    let as_str_arms = variants.iter().map(|(v, i)| quote!(Self::#i => #v,));
+    let other_as_str = open.then(|| quote!(Self::Other(s) => s.as_str(),));
+    let parse_arms = variants
+        .iter()
+        .map(|(v, i)| quote!(#v => ::core::option::Option::Some(Self::#i),));
+    let ValueChecks(checks) = checks_for(
+        cx,
+        &Schema {
+            at: schema.at.clone(),
+            description: None,
+            kind: Kind::String(StrC {
+                known_values: Vec::new(),
+                enum_: None,
+                ..c.clone()
+            }),
+        },
+        &quote!(v),
+        0,
+    );
+    let ident_str = ident.to_string();
+    let (from_impls, deser_body) = if open {
+        (
+            quote! {
+                impl ::core::convert::From<&str> for #ident {
+                    fn from(s: &str) -> Self {
+                        Self::known(s).unwrap_or_else(|| Self::Other(s.to_owned()))
+                    }
+                }
+                impl ::core::convert::From<::std::string::String> for #ident {
+                    fn from(s: ::std::string::String) -> Self {
+                        Self::known(&s).unwrap_or(Self::Other(s))
+                    }
+                }
+                impl ::core::str::FromStr for #ident {
+                    type Err = ::core::convert::Infallible;
+                    fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
+                        ::core::result::Result::Ok(Self::from(s))
+                    }
+                }
+            },
+            quote! {
+                let s = <::atlex::__private::Key<'de> as ::atlex::__private::serde::Deserialize>::deserialize(deserializer)?;
+                ::core::result::Result::Ok(match Self::known(s.as_str()) {
+                    ::core::option::Option::Some(v) => v,
+                    ::core::option::Option::None => Self::Other(s.into_string()),
+                })
+            },
+        )
+    } else {
+        let expected = format!("one of the values of {ident_str}");
+        (
+            quote! {
+                impl ::core::str::FromStr for #ident {
+                    type Err = ::atlex::__private::UnknownValue;
+                    fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
+                        Self::known(s).ok_or_else(|| ::atlex::__private::UnknownValue::new(#ident_str, s))
+                    }
+                }
+            },
+            quote! {
+                let s = <::atlex::__private::Key<'de> as ::atlex::__private::serde::Deserialize>::deserialize(deserializer)?;
+                Self::known(s.as_str()).ok_or_else(|| {
+                    <D::Error as ::atlex::__private::serde::de::Error>::invalid_value(
+                        ::atlex::__private::serde::de::Unexpected::Str(s.as_str()),
+                        &#expected,
+                    )
+                })
+            },
+        )
+    };
+    let validate_body = if checks.is_empty() {
+        quote!(::core::result::Result::Ok(()))
+    } else {
+        quote! {
+            let v = self.as_str();
+            #( #checks?; )*
+            ::core::result::Result::Ok(())
+        }
+    };
+    cx.items.push(quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #ident {
+            #(#variant_defs)*
+            #other_def
+        }
+
+        impl #ident {
+            /// The value as written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#as_str_arms)*
+                    #other_as_str
+                }
+            }
+
+            /// The variant for a value the lexicon lists.
+            pub fn known(s: &str) -> ::core::option::Option<Self> {
+                match s {
+                    #(#parse_arms)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+
+        #from_impls
+
+        impl ::core::convert::AsRef<str> for #ident {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl ::core::fmt::Display for #ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::atlex::__private::serde::Serialize for #ident {
+            fn serialize<S: ::atlex::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::atlex::__private::serde::Deserialize<'de> for #ident {
+            fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                #deser_body
+            }
+        }
+
+        impl ::atlex::Validate for #ident {
+            fn validate(&self) -> ::core::result::Result<(), ::atlex::ValidationError> {
+                #validate_body
+            }
+        }
+    });
+}
+
+/// A union: an enum tagged by `$type`, one boxed variant per ref, and `Unknown` when open.
+pub(crate) fn emit_union(
+    cx: &mut DocCx<'_, '_>,
+    ident: &Ident,
+    u: &UnionC,
+    description: Option<&str>,
+    origin: &str,
+) {
+    let from = cx.nsid().to_owned();
+    let mut namer = crate::naming::Namer::with_reserved(if u.closed { &[] } else { &["Unknown"] });
+    struct Variant {
+        ident: Ident,
+        ty: TokenStream,
+        tag: String,
+        alt_tag: Option<String>,
+    }
+    let mut variants = Vec::new();
+    for r in &u.refs {
+        let (nsid, name) = split_ref(&from, &r.value);
+        let tag = if name == "main" {
+            nsid.to_owned()
+        } else {
+            format!("{nsid}#{name}")
+        };
+        let alt_tag = (name == "main").then(|| format!("{nsid}#main"));
+        // The variant is named after the definition, qualified by the document's last NSID
+        // segment when the definition is a `main` or comes from another document.
+        let base = if nsid == from {
+            crate::naming::pascal_case(name)
+        } else {
+            let last = nsid.rsplit('.').next().unwrap_or(nsid);
+            if name == "main" {
+                crate::naming::pascal_case(last)
+            } else {
+                format!("{}{}", crate::naming::pascal_case(last), crate::naming::pascal_case(name))
+            }
+        };
+        let vname = namer.claim(&base);
+        let ty = cx.reg.type_path(&from, &r.value);
+        variants.push(Variant {
+            ident: format_ident!("{}", vname),
+            ty,
+            tag,
+            alt_tag,
+        });
+    }
+    let doc = doc_attr(description, origin);
+    let defs = variants.iter().map(|v| {
+        let Variant { ident: vi, ty, tag, .. } = v;
+        let d = format!(" `{tag}`");
+        quote!(#[doc = #d] #vi(::std::boxed::Box<#ty>),)
+    });
+    let unknown_def = (!u.closed).then(|| {
+        quote! {
+            /// A variant this lexicon does not list, kept whole.
+            Unknown(::atlex::types::Unknown),
+        }
+    });
+    let ser_arms = variants.iter().map(|v| {
+        let Variant { ident: vi, tag, .. } = v;
+        quote! {
+            Self::#vi(v) => {
+                let mut map = serializer.serialize_map(::core::option::Option::None)?;
+                map.serialize_entry("$type", #tag)?;
+                ::atlex::__private::ObjectFields::serialize_fields(&**v, &mut map)?;
+                map.end()
+            }
+        }
+    });
+    let ser_unknown = (!u.closed).then(|| {
+        quote!(Self::Unknown(v) => ::atlex::__private::serde::Serialize::serialize(v, serializer),)
+    });
+    let de_arms = variants.iter().map(|v| {
+        let Variant {
+            ident: vi, tag, alt_tag, ..
+        } = v;
+        let pat = match alt_tag {
+            Some(alt) => quote!(#tag | #alt),
+            None => quote!(#tag),
+        };
+        quote! {
+            #pat => ::atlex::__private::from_object(object)
+                .map(|v| Self::#vi(::std::boxed::Box::new(v)))
+                .map_err(<D::Error as ::atlex::__private::serde::de::Error>::custom),
+        }
+    });
+    let tags: Vec<&str> = variants.iter().map(|v| v.tag.as_str()).collect();
+    let expected = tags.join(", ");
+    let de_other = if u.closed {
+        quote! {
+            other => ::core::result::Result::Err(
+                <D::Error as ::atlex::__private::serde::de::Error>::custom(::core::format_args!(
+                    "$type {:?} is not one of this closed union's variants ({})", other, #expected
+                )),
+            ),
+        }
+    } else {
+        quote! {
+            _ => ::atlex::__private::from_object(object)
+                .map(Self::Unknown)
+                .map_err(<D::Error as ::atlex::__private::serde::de::Error>::custom),
+        }
+    };
+    let val_arms = variants.iter().map(|v| {
+        let vi = &v.ident;
+        quote!(Self::#vi(v) => ::atlex::Validate::validate(&**v),)
+    });
+    let val_unknown = (!u.closed).then(|| quote!(Self::Unknown(v) => ::atlex::Validate::validate(v),));
+    let empty_match = if variants.is_empty() && u.closed {
+        quote!(#[allow(unreachable_code)])
+    } else {
+        quote!()
+    };
+    cx.items.push(quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #ident {
+            #(#defs)*
+            #unknown_def
+        }
+
+        impl ::atlex::__private::serde::Serialize for #ident {
+            #empty_match
+            fn serialize<S: ::atlex::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                #[allow(unused_imports)]
+                use ::atlex::__private::serde::ser::SerializeMap as _;
+                match self {
+                    #(#ser_arms)*
+                    #ser_unknown
+                }
+            }
+        }
+
+        impl<'de> ::atlex::__private::serde::Deserialize<'de> for #ident {
+            fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                let object = ::atlex::__private::read_union_object(deserializer)?;
+                let tag: ::std::string::String = ::atlex::__private::union_tag::<D::Error>(&object)?;
+                match tag.as_str() {
+                    #(#de_arms)*
+                    #de_other
+                }
+            }
+        }
+
+        impl ::atlex::Validate for #ident {
+            fn validate(&self) -> ::core::result::Result<(), ::atlex::ValidationError> {
+                match self {
+                    #(#val_arms)*
+                    #val_unknown
+                }
+            }
+        }
+
+        impl ::atlex::__private::JsonPayload for #ident {}
+    });
+}

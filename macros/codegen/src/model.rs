@@ -1,0 +1,1132 @@
+//! The lexicon document as typed Rust, built from positioned JSON. Structural mistakes (a
+//! property of the wrong JSON type, an unknown `type`) are reported here; the rules that relate
+//! several properties are in `check`.
+
+use crate::diag::{At, Ctxt, Origin};
+use crate::json::{Json, Member, Number, Value};
+use atlex_syntax::Format;
+
+/// One lexicon document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The NSID in `id`.
+    pub id: String,
+    /// Where `id` is.
+    pub id_at: At,
+    /// The document's description.
+    pub description: Option<String>,
+    /// The definitions, in source order.
+    pub defs: Vec<Def>,
+    /// Where the document came from.
+    pub origin: Origin,
+    /// The document's text, for `LEXICON`.
+    pub text: DocText,
+}
+
+/// How the generated `LEXICON` constant gets the document's text.
+#[derive(Debug, Clone)]
+pub enum DocText {
+    /// `include_str!` of this absolute path (which also makes cargo track the file).
+    File(String),
+    /// The JSON written inline, as compact text.
+    Inline(String),
+}
+
+/// A named definition.
+#[derive(Debug, Clone)]
+pub struct Def {
+    /// The name in `defs` (`main`, `strongRef`).
+    pub name: String,
+    /// Where the definition is.
+    pub at: At,
+    /// The description.
+    pub description: Option<String>,
+    /// What it defines.
+    pub kind: DefKind,
+}
+
+/// The kinds of definition.
+#[derive(Debug, Clone)]
+pub enum DefKind {
+    /// A record type (primary, `main` only).
+    Record(Record),
+    /// An HTTP GET method (primary).
+    Query(Method),
+    /// An HTTP POST method (primary).
+    Procedure(Method),
+    /// An event stream (primary).
+    Subscription(Subscription),
+    /// A set of OAuth permissions (primary).
+    PermissionSet,
+    /// A named symbol with no data.
+    Token,
+    /// A named schema: object, string, array, ...
+    Schema(Schema),
+}
+
+impl DefKind {
+    /// The lexicon's name of this kind.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            DefKind::Record(_) => "record",
+            DefKind::Query(_) => "query",
+            DefKind::Procedure(_) => "procedure",
+            DefKind::Subscription(_) => "subscription",
+            DefKind::PermissionSet => "permission-set",
+            DefKind::Token => "token",
+            DefKind::Schema(s) => s.kind.type_name(),
+        }
+    }
+
+    /// True for the kinds that may only be `main`.
+    pub fn is_primary(&self) -> bool {
+        matches!(
+            self,
+            DefKind::Record(_)
+                | DefKind::Query(_)
+                | DefKind::Procedure(_)
+                | DefKind::Subscription(_)
+                | DefKind::PermissionSet
+        )
+    }
+}
+
+/// A record definition.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The record key kind: `tid`, `nsid`, `any`, `literal:<value>`.
+    pub key: Option<String>,
+    /// Where `key` is.
+    pub key_at: At,
+    /// The record's object schema.
+    pub record: Object,
+    /// Where the object schema is.
+    pub record_at: At,
+}
+
+/// A query or procedure.
+#[derive(Debug, Clone)]
+pub struct Method {
+    /// Query parameters.
+    pub parameters: Option<Object>,
+    /// Request body (procedures only).
+    pub input: Option<BodySchema>,
+    /// Response body.
+    pub output: Option<BodySchema>,
+    /// Declared errors.
+    pub errors: Vec<ErrorDecl>,
+}
+
+/// A subscription.
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    /// Query parameters.
+    pub parameters: Option<Object>,
+    /// The message schema (a union).
+    pub message: Option<Schema>,
+    /// Declared errors.
+    pub errors: Vec<ErrorDecl>,
+}
+
+/// An input or output body.
+#[derive(Debug, Clone)]
+pub struct BodySchema {
+    /// The MIME type (`application/json`, `*/*`).
+    pub encoding: String,
+    /// The JSON schema of the body (object, ref or union).
+    pub schema: Option<Schema>,
+    /// The description.
+    pub description: Option<String>,
+    /// Where the body is.
+    pub at: At,
+}
+
+/// A declared XRPC error.
+#[derive(Debug, Clone)]
+pub struct ErrorDecl {
+    /// The name (`AccountTakedown`).
+    pub name: String,
+    /// The description.
+    pub description: Option<String>,
+    /// Where it is.
+    pub at: At,
+}
+
+/// A schema for one value.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    /// Where it is.
+    pub at: At,
+    /// The description.
+    pub description: Option<String>,
+    /// The type and its constraints.
+    pub kind: Kind,
+}
+
+/// The field types.
+#[derive(Debug, Clone)]
+pub enum Kind {
+    /// `null`
+    Null,
+    /// `boolean`
+    Boolean(BoolC),
+    /// `integer`
+    Integer(IntC),
+    /// `string`
+    String(StrC),
+    /// `bytes`
+    Bytes(LenC),
+    /// `cid-link`
+    CidLink,
+    /// `blob`
+    Blob(BlobC),
+    /// `array`
+    Array(Box<Schema>, LenC),
+    /// `object` (and `params`)
+    Object(Object),
+    /// `ref`
+    Ref(RefSchema),
+    /// `union`
+    Union(UnionC),
+    /// `unknown`
+    Unknown,
+}
+
+impl Kind {
+    /// The lexicon's name of this type.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Boolean(_) => "boolean",
+            Kind::Integer(_) => "integer",
+            Kind::String(_) => "string",
+            Kind::Bytes(_) => "bytes",
+            Kind::CidLink => "cid-link",
+            Kind::Blob(_) => "blob",
+            Kind::Array(..) => "array",
+            Kind::Object(o) if o.is_params => "params",
+            Kind::Object(_) => "object",
+            Kind::Ref(_) => "ref",
+            Kind::Union(_) => "union",
+            Kind::Unknown => "unknown",
+        }
+    }
+}
+
+/// A value with the place it was written.
+#[derive(Debug, Clone)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Where.
+    pub at: At,
+}
+
+/// Boolean constraints.
+#[derive(Debug, Clone, Default)]
+pub struct BoolC {
+    /// `default`
+    pub default: Option<Located<bool>>,
+    /// `const`
+    pub const_: Option<Located<bool>>,
+}
+
+/// Integer constraints.
+#[derive(Debug, Clone, Default)]
+pub struct IntC {
+    /// `minimum`
+    pub minimum: Option<Located<i64>>,
+    /// `maximum`
+    pub maximum: Option<Located<i64>>,
+    /// `enum`
+    pub enum_: Option<Located<Vec<i64>>>,
+    /// `default`
+    pub default: Option<Located<i64>>,
+    /// `const`
+    pub const_: Option<Located<i64>>,
+}
+
+/// String constraints.
+#[derive(Debug, Clone, Default)]
+pub struct StrC {
+    /// `format`
+    pub format: Option<Located<Format>>,
+    /// `minLength` (UTF-8 bytes)
+    pub min_length: Option<Located<u64>>,
+    /// `maxLength` (UTF-8 bytes)
+    pub max_length: Option<Located<u64>>,
+    /// `minGraphemes`
+    pub min_graphemes: Option<Located<u64>>,
+    /// `maxGraphemes`
+    pub max_graphemes: Option<Located<u64>>,
+    /// `knownValues`
+    pub known_values: Vec<String>,
+    /// `enum`
+    pub enum_: Option<Located<Vec<String>>>,
+    /// `default`
+    pub default: Option<Located<String>>,
+    /// `const`
+    pub const_: Option<Located<String>>,
+}
+
+/// Length constraints of bytes and arrays.
+#[derive(Debug, Clone, Default)]
+pub struct LenC {
+    /// `minLength`
+    pub min_length: Option<Located<u64>>,
+    /// `maxLength`
+    pub max_length: Option<Located<u64>>,
+}
+
+/// Blob constraints.
+#[derive(Debug, Clone, Default)]
+pub struct BlobC {
+    /// `accept`: MIME types, `type/*` patterns, or `*/*`.
+    pub accept: Option<Located<Vec<Located<String>>>>,
+    /// `maxSize` in bytes.
+    pub max_size: Option<Located<u64>>,
+}
+
+/// An object (or params) schema.
+#[derive(Debug, Clone)]
+pub struct Object {
+    /// True for `params`.
+    pub is_params: bool,
+    /// Properties, in source order.
+    pub properties: Vec<Property>,
+    /// `required`, with where each name is.
+    pub required: Vec<Located<String>>,
+    /// `nullable`, with where each name is.
+    pub nullable: Vec<Located<String>>,
+    /// Where the object is.
+    pub at: At,
+}
+
+impl Object {
+    /// True when `name` is required.
+    pub fn is_required(&self, name: &str) -> bool {
+        self.required.iter().any(|r| r.value == name)
+    }
+
+    /// True when `name` is nullable.
+    pub fn is_nullable(&self, name: &str) -> bool {
+        self.nullable.iter().any(|r| r.value == name)
+    }
+}
+
+/// One property of an object.
+#[derive(Debug, Clone)]
+pub struct Property {
+    /// The wire name.
+    pub name: String,
+    /// The schema.
+    pub schema: Schema,
+}
+
+/// A `ref`.
+#[derive(Debug, Clone)]
+pub struct RefSchema {
+    /// The target as written: `#local`, `nsid`, `nsid#name`.
+    pub target: String,
+}
+
+/// A `union`.
+#[derive(Debug, Clone)]
+pub struct UnionC {
+    /// The refs, as written, with their places.
+    pub refs: Vec<Located<String>>,
+    /// `closed`
+    pub closed: bool,
+}
+
+/// Reads a document; returns `None` when it is too broken to go on (errors are in `cx`).
+pub fn read_document(
+    cx: &mut Ctxt,
+    origin: &Origin,
+    json: &Json,
+    text: DocText,
+) -> Option<Document> {
+    let root = At {
+        pos: json.pos,
+        pointer: String::new(),
+    };
+    let mut r = Reader { cx, origin };
+    let members = r.object(json, &root)?;
+    r.check_keys(
+        members,
+        &root,
+        &["lexicon", "id", "revision", "description", "defs", "$type"],
+        "a lexicon document",
+    );
+    match field(members, "lexicon") {
+        None => r.err(
+            &root,
+            "the document has no `lexicon` version",
+            Some("add `\"lexicon\": 1` at the top"),
+        ),
+        Some(m) => {
+            if !matches!(m.value.value, Value::Number(Number::Int(1))) {
+                let at = root.child("lexicon", m.value.pos);
+                let msg = format!("`lexicon` must be 1, found {}", describe(&m.value.value));
+                r.err(&at, &msg, Some("atlex reads version 1 of the lexicon language"));
+            }
+        }
+    }
+    let (id, id_at) = match field(members, "id") {
+        None => {
+            r.err(
+                &root,
+                "the document has no `id`",
+                Some("add the document's NSID, e.g. `\"id\": \"com.example.getThing\"`"),
+            );
+            return None;
+        }
+        Some(m) => {
+            let at = root.child("id", m.value.pos);
+            match &m.value.value {
+                Value::String(s) => {
+                    if let Err(e) = atlex_syntax::nsid(s) {
+                        let msg = format!("`id` {s:?} is not a valid NSID: {e}");
+                        r.err(
+                            &at,
+                            &msg,
+                            Some("an NSID is a reversed domain name plus a name, e.g. `com.example.getThing`"),
+                        );
+                        return None;
+                    }
+                    (s.clone(), at)
+                }
+                other => {
+                    let msg = format!("`id` must be a string NSID, found {}", describe(other));
+                    r.err(&at, &msg, None);
+                    return None;
+                }
+            }
+        }
+    };
+    if let Some(m) = field(members, "revision") {
+        if !matches!(m.value.value, Value::Number(Number::Int(i)) if i >= 0) {
+            let at = root.child("revision", m.value.pos);
+            r.err(&at, "`revision` must be a non-negative integer", None);
+        }
+    }
+    let description = r.opt_string(members, &root, "description");
+    let mut defs = Vec::new();
+    match field(members, "defs") {
+        None => r.err(
+            &root,
+            "the document has no `defs`",
+            Some("add `\"defs\": { \"main\": { ... } }`"),
+        ),
+        Some(m) => {
+            let at = root.child("defs", m.value.pos);
+            if let Some(def_members) = r.object(&m.value, &at) {
+                for dm in def_members {
+                    let def_at = at.child(&dm.key, dm.value.pos);
+                    if !valid_def_name(&dm.key) {
+                        let msg = format!("definition name {:?} is not valid", dm.key);
+                        r.err(
+                            &def_at,
+                            &msg,
+                            Some("a definition name is letters, digits and `_`, starting with a letter"),
+                        );
+                        continue;
+                    }
+                    if let Some(def) = r.def(&dm.key, &dm.value, def_at) {
+                        defs.push(def);
+                    }
+                }
+            }
+        }
+    }
+    Some(Document {
+        id,
+        id_at,
+        description,
+        defs,
+        origin: origin.clone(),
+        text,
+    })
+}
+
+fn valid_def_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn field<'a>(members: &'a [Member], key: &str) -> Option<&'a Member> {
+    members.iter().find(|m| m.key == key)
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Number(Number::Int(i)) => format!("the number {i}"),
+        Value::Number(Number::Float(f)) => format!("the number {f}"),
+        Value::Bool(b) => format!("`{b}`"),
+        other => other.type_name().to_string(),
+    }
+}
+
+/// The string formats, by their lexicon names.
+const FORMAT_NAMES: &[&str] = &[
+    "at-identifier", "at-uri", "cid", "datetime", "did", "handle", "nsid", "tid", "record-key",
+    "uri", "language",
+];
+
+/// The field types allowed inside objects, arrays and defs.
+const FIELD_TYPES: &[&str] = &[
+    "null", "boolean", "integer", "string", "bytes", "cid-link", "blob", "array", "object",
+    "ref", "union", "unknown",
+];
+
+/// Reads JSON into the model, reporting mistakes into the context.
+struct Reader<'c> {
+    cx: &'c mut Ctxt,
+    origin: &'c Origin,
+}
+
+impl Reader<'_> {
+    fn err(&mut self, at: &At, message: &str, hint: Option<&str>) {
+        self.cx.error(self.origin, at, message, hint);
+    }
+
+    /// The members of an object, or an error when `json` is not one.
+    fn object<'j>(&mut self, json: &'j Json, at: &At) -> Option<&'j [Member]> {
+        match &json.value {
+            Value::Object(m) => Some(m),
+            other => {
+                let msg = format!("expected an object, found {}", describe(other));
+                self.err(at, &msg, None);
+                None
+            }
+        }
+    }
+
+    /// Reports keys that the lexicon language does not define for this kind of value.
+    fn check_keys(&mut self, members: &[Member], at: &At, allowed: &[&str], what: &str) {
+        for m in members {
+            if allowed.contains(&m.key.as_str()) {
+                continue;
+            }
+            // `title:lang`-style localised keys are allowed next to their base key.
+            if let Some((base, _)) = m.key.split_once(':') {
+                if allowed.contains(&base) {
+                    continue;
+                }
+            }
+            let key_at = at.child(&m.key, m.key_pos);
+            let msg = format!("unknown property `{}` in {what}", m.key);
+            let hint = match closest(&m.key, allowed) {
+                Some(best) => format!("did you mean `{best}`? {what} may have: {}", allowed.join(", ")),
+                None => format!("{what} may have: {}", allowed.join(", ")),
+            };
+            self.err(&key_at, &msg, Some(&hint));
+        }
+    }
+
+    fn opt_string(&mut self, members: &[Member], at: &At, key: &str) -> Option<String> {
+        let m = field(members, key)?;
+        match &m.value.value {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                let msg = format!("`{key}` must be a string, found {}", describe(other));
+                self.err(&at.child(key, m.value.pos), &msg, None);
+                None
+            }
+        }
+    }
+
+    fn opt_bool(&mut self, members: &[Member], at: &At, key: &str) -> Option<Located<bool>> {
+        let m = field(members, key)?;
+        let a = at.child(key, m.value.pos);
+        match &m.value.value {
+            Value::Bool(b) => Some(Located { value: *b, at: a }),
+            other => {
+                let msg = format!("`{key}` must be a boolean, found {}", describe(other));
+                self.err(&a, &msg, None);
+                None
+            }
+        }
+    }
+
+    fn opt_int(&mut self, members: &[Member], at: &At, key: &str) -> Option<Located<i64>> {
+        let m = field(members, key)?;
+        let a = at.child(key, m.value.pos);
+        match &m.value.value {
+            Value::Number(Number::Int(i)) => Some(Located { value: *i, at: a }),
+            other => {
+                let msg = format!("`{key}` must be an integer, found {}", describe(other));
+                self.err(&a, &msg, None);
+                None
+            }
+        }
+    }
+
+    fn opt_count(&mut self, members: &[Member], at: &At, key: &str) -> Option<Located<u64>> {
+        let m = field(members, key)?;
+        let a = at.child(key, m.value.pos);
+        match &m.value.value {
+            Value::Number(Number::Int(i)) if *i >= 0 => Some(Located {
+                value: *i as u64,
+                at: a,
+            }),
+            other => {
+                let msg = format!(
+                    "`{key}` must be a non-negative integer, found {}",
+                    describe(other)
+                );
+                self.err(&a, &msg, None);
+                None
+            }
+        }
+    }
+
+    fn opt_string_list(
+        &mut self,
+        members: &[Member],
+        at: &At,
+        key: &str,
+    ) -> Option<Located<Vec<Located<String>>>> {
+        let m = field(members, key)?;
+        let a = at.child(key, m.value.pos);
+        match &m.value.value {
+            Value::Array(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let ia = a.index(i, item.pos);
+                    match &item.value {
+                        Value::String(s) => out.push(Located {
+                            value: s.clone(),
+                            at: ia,
+                        }),
+                        other => {
+                            let msg = format!(
+                                "`{key}` must hold only strings, found {}",
+                                describe(other)
+                            );
+                            self.err(&ia, &msg, None);
+                        }
+                    }
+                }
+                Some(Located { value: out, at: a })
+            }
+            other => {
+                let msg = format!("`{key}` must be an array of strings, found {}", describe(other));
+                self.err(&a, &msg, None);
+                None
+            }
+        }
+    }
+
+    fn type_of<'j>(&mut self, members: &'j [Member], at: &At) -> Option<&'j str> {
+        match field(members, "type") {
+            None => {
+                self.err(
+                    at,
+                    "this schema has no `type`",
+                    Some("every schema needs a `type`, such as \"object\", \"string\" or \"ref\""),
+                );
+                None
+            }
+            Some(m) => match &m.value.value {
+                Value::String(s) => Some(s.as_str()),
+                other => {
+                    let msg = format!("`type` must be a string, found {}", describe(other));
+                    self.err(&at.child("type", m.value.pos), &msg, None);
+                    None
+                }
+            },
+        }
+    }
+
+    fn def(&mut self, name: &str, json: &Json, at: At) -> Option<Def> {
+        let members = self.object(json, &at)?;
+        let ty = self.type_of(members, &at)?;
+        let description = self.opt_string(members, &at, "description");
+        let kind = match ty {
+            "record" => {
+                self.check_keys(members, &at, &["type", "description", "key", "record"], "a record definition");
+                let key = self.opt_string(members, &at, "key");
+                let key_at = field(members, "key")
+                    .map(|m| at.child("key", m.value.pos))
+                    .unwrap_or_else(|| at.clone());
+                let Some(rm) = field(members, "record") else {
+                    self.err(&at, "a record definition needs a `record` object schema", None);
+                    return None;
+                };
+                let record_at = at.child("record", rm.value.pos);
+                let rmembers = self.object(&rm.value, &record_at)?;
+                match self.type_of(rmembers, &record_at) {
+                    Some("object") => {}
+                    Some(other) => {
+                        let msg = format!("a record's `record` must be of type \"object\", found {other:?}");
+                        self.err(&record_at, &msg, None);
+                        return None;
+                    }
+                    None => return None,
+                }
+                let record = self.object_schema(rmembers, &record_at, false)?;
+                DefKind::Record(Record {
+                    key,
+                    key_at,
+                    record,
+                    record_at,
+                })
+            }
+            "query" | "procedure" => {
+                let is_proc = ty == "procedure";
+                let allowed: &[&str] = if is_proc {
+                    &["type", "description", "parameters", "input", "output", "errors"]
+                } else {
+                    &["type", "description", "parameters", "output", "errors"]
+                };
+                let what = if is_proc { "a procedure" } else { "a query" };
+                self.check_keys(members, &at, allowed, what);
+                let parameters = self.params(members, &at);
+                let input = if is_proc { self.body(members, &at, "input") } else { None };
+                let output = self.body(members, &at, "output");
+                let errors = self.errors(members, &at);
+                let m = Method {
+                    parameters,
+                    input,
+                    output,
+                    errors,
+                };
+                if is_proc {
+                    DefKind::Procedure(m)
+                } else {
+                    DefKind::Query(m)
+                }
+            }
+            "subscription" => {
+                self.check_keys(members, &at, &["type", "description", "parameters", "message", "errors"], "a subscription");
+                let parameters = self.params(members, &at);
+                let message = match field(members, "message") {
+                    None => None,
+                    Some(m) => {
+                        let ma = at.child("message", m.value.pos);
+                        let mm = self.object(&m.value, &ma)?;
+                        self.check_keys(mm, &ma, &["description", "schema"], "a subscription message");
+                        match field(mm, "schema") {
+                            None => None,
+                            Some(s) => {
+                                let sa = ma.child("schema", s.value.pos);
+                                self.schema(&s.value, sa)
+                            }
+                        }
+                    }
+                };
+                let errors = self.errors(members, &at);
+                DefKind::Subscription(Subscription {
+                    parameters,
+                    message,
+                    errors,
+                })
+            }
+            "permission-set" => {
+                self.check_keys(members, &at, &["type", "description", "title", "detail", "permissions"], "a permission set");
+                if let Some(m) = field(members, "permissions") {
+                    let pa = at.child("permissions", m.value.pos);
+                    match &m.value.value {
+                        Value::Array(items) => {
+                            for (i, item) in items.iter().enumerate() {
+                                let ia = pa.index(i, item.pos);
+                                if let Some(pm) = self.object(item, &ia) {
+                                    if self.type_of(pm, &ia) != Some("permission") {
+                                        self.err(&ia, "a permission set holds only `\"type\": \"permission\"` entries", None);
+                                    }
+                                    if self.opt_string(pm, &ia, "resource").is_none() {
+                                        self.err(&ia, "a permission needs a `resource` string", None);
+                                    }
+                                }
+                            }
+                        }
+                        other => {
+                            let msg = format!("`permissions` must be an array, found {}", describe(other));
+                            self.err(&pa, &msg, None);
+                        }
+                    }
+                } else {
+                    self.err(&at, "a permission set needs `permissions`", None);
+                }
+                DefKind::PermissionSet
+            }
+            "token" => {
+                self.check_keys(members, &at, &["type", "description"], "a token");
+                DefKind::Token
+            }
+            "unknown" | "ref" | "union" | "null" | "params" => {
+                let msg = format!("a definition cannot be of type {ty:?}");
+                self.err(
+                    &at.child("type", field(members, "type").map(|m| m.value.pos).unwrap_or(at.pos)),
+                    &msg,
+                    Some("named definitions are records, methods, subscriptions, tokens, objects, arrays or primitive types; use the type inside an object property instead"),
+                );
+                return None;
+            }
+            _ => DefKind::Schema(self.schema(json, at.clone())?),
+        };
+        Some(Def {
+            name: name.to_owned(),
+            at,
+            description,
+            kind,
+        })
+    }
+
+    fn params(&mut self, members: &[Member], at: &At) -> Option<Object> {
+        let m = field(members, "parameters")?;
+        let pa = at.child("parameters", m.value.pos);
+        let pm = self.object(&m.value, &pa)?;
+        match self.type_of(pm, &pa)? {
+            "params" => self.object_schema(pm, &pa, true),
+            other => {
+                let msg = format!("`parameters` must be of type \"params\", found {other:?}");
+                self.err(&pa, &msg, None);
+                None
+            }
+        }
+    }
+
+    fn body(&mut self, members: &[Member], at: &At, key: &str) -> Option<BodySchema> {
+        let m = field(members, key)?;
+        let ba = at.child(key, m.value.pos);
+        let bm = self.object(&m.value, &ba)?;
+        self.check_keys(bm, &ba, &["encoding", "schema", "description"], "an input or output body");
+        let encoding = match self.opt_string(bm, &ba, "encoding") {
+            Some(e) => e,
+            None => {
+                if field(bm, "encoding").is_none() {
+                    let msg = format!("`{key}` needs an `encoding`");
+                    self.err(&ba, &msg, Some("for JSON bodies write `\"encoding\": \"application/json\"`"));
+                }
+                return None;
+            }
+        };
+        let description = self.opt_string(bm, &ba, "description");
+        let schema = match field(bm, "schema") {
+            None => None,
+            Some(s) => {
+                let sa = ba.child("schema", s.value.pos);
+                Some(self.schema(&s.value, sa)?)
+            }
+        };
+        Some(BodySchema {
+            encoding,
+            schema,
+            description,
+            at: ba,
+        })
+    }
+
+    fn errors(&mut self, members: &[Member], at: &At) -> Vec<ErrorDecl> {
+        let mut out = Vec::new();
+        let Some(m) = field(members, "errors") else {
+            return out;
+        };
+        let ea = at.child("errors", m.value.pos);
+        let Value::Array(items) = &m.value.value else {
+            let msg = format!("`errors` must be an array, found {}", describe(&m.value.value));
+            self.err(&ea, &msg, None);
+            return out;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let ia = ea.index(i, item.pos);
+            let Some(im) = self.object(item, &ia) else {
+                continue;
+            };
+            self.check_keys(im, &ia, &["name", "description"], "an error declaration");
+            let description = self.opt_string(im, &ia, "description");
+            match self.opt_string(im, &ia, "name") {
+                Some(name) => out.push(ErrorDecl {
+                    name,
+                    description,
+                    at: ia,
+                }),
+                None => {
+                    if field(im, "name").is_none() {
+                        self.err(&ia, "an error declaration needs a `name`", None);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn object_schema(&mut self, members: &[Member], at: &At, is_params: bool) -> Option<Object> {
+        let what = if is_params { "a params schema" } else { "an object schema" };
+        self.check_keys(members, at, &["type", "description", "properties", "required", "nullable"], what);
+        let mut properties = Vec::new();
+        if let Some(m) = field(members, "properties") {
+            let pa = at.child("properties", m.value.pos);
+            if let Some(pm) = self.object(&m.value, &pa) {
+                for p in pm {
+                    let a = pa.child(&p.key, p.value.pos);
+                    if let Some(schema) = self.schema(&p.value, a) {
+                        properties.push(Property {
+                            name: p.key.clone(),
+                            schema,
+                        });
+                    }
+                }
+            }
+        }
+        let required = self
+            .opt_string_list(members, at, "required")
+            .map(|l| l.value)
+            .unwrap_or_default();
+        let nullable = self
+            .opt_string_list(members, at, "nullable")
+            .map(|l| l.value)
+            .unwrap_or_default();
+        Some(Object {
+            is_params,
+            properties,
+            required,
+            nullable,
+            at: at.clone(),
+        })
+    }
+
+    /// Reads a field schema (any type but the primary ones).
+    fn schema(&mut self, json: &Json, at: At) -> Option<Schema> {
+        let members = self.object(json, &at)?;
+        let ty = self.type_of(members, &at)?;
+        let description = self.opt_string(members, &at, "description");
+        let kind = match ty {
+            "null" => {
+                self.check_keys(members, &at, &["type", "description"], "a null schema");
+                Kind::Null
+            }
+            "boolean" => {
+                self.check_keys(members, &at, &["type", "description", "default", "const"], "a boolean schema");
+                Kind::Boolean(BoolC {
+                    default: self.opt_bool(members, &at, "default"),
+                    const_: self.opt_bool(members, &at, "const"),
+                })
+            }
+            "integer" => {
+                self.check_keys(
+                    members,
+                    &at,
+                    &["type", "description", "default", "const", "minimum", "maximum", "enum"],
+                    "an integer schema",
+                );
+                let enum_ = match field(members, "enum") {
+                    None => None,
+                    Some(m) => {
+                        let ea = at.child("enum", m.value.pos);
+                        match &m.value.value {
+                            Value::Array(items) => {
+                                let mut vals = Vec::new();
+                                for (i, item) in items.iter().enumerate() {
+                                    match item.value {
+                                        Value::Number(Number::Int(v)) => vals.push(v),
+                                        _ => self.err(&ea.index(i, item.pos), "integer `enum` values must be integers", None),
+                                    }
+                                }
+                                Some(Located { value: vals, at: ea })
+                            }
+                            other => {
+                                let msg = format!("`enum` must be an array, found {}", describe(other));
+                                self.err(&ea, &msg, None);
+                                None
+                            }
+                        }
+                    }
+                };
+                Kind::Integer(IntC {
+                    minimum: self.opt_int(members, &at, "minimum"),
+                    maximum: self.opt_int(members, &at, "maximum"),
+                    enum_,
+                    default: self.opt_int(members, &at, "default"),
+                    const_: self.opt_int(members, &at, "const"),
+                })
+            }
+            "string" => {
+                self.check_keys(
+                    members,
+                    &at,
+                    &[
+                        "type", "description", "format", "default", "const", "minLength", "maxLength",
+                        "minGraphemes", "maxGraphemes", "knownValues", "enum",
+                    ],
+                    "a string schema",
+                );
+                let format = match field(members, "format") {
+                    None => None,
+                    Some(m) => {
+                        let fa = at.child("format", m.value.pos);
+                        match &m.value.value {
+                            Value::String(f) => match Format::from_lexicon_name(f) {
+                                Some(fmt) => Some(Located { value: fmt, at: fa }),
+                                None => {
+                                    let msg = format!("unknown string format {f:?}");
+                                    let names = FORMAT_NAMES;
+                                    let hint = match closest(f, &names) {
+                                        Some(best) => format!("did you mean {best:?}? The formats are: {}", names.join(", ")),
+                                        None => format!("the formats are: {}", names.join(", ")),
+                                    };
+                                    self.err(&fa, &msg, Some(&hint));
+                                    None
+                                }
+                            },
+                            other => {
+                                let msg = format!("`format` must be a string, found {}", describe(other));
+                                self.err(&fa, &msg, None);
+                                None
+                            }
+                        }
+                    }
+                };
+                let known_values = self
+                    .opt_string_list(members, &at, "knownValues")
+                    .map(|l| l.value.into_iter().map(|v| v.value).collect())
+                    .unwrap_or_default();
+                let enum_ = self.opt_string_list(members, &at, "enum").map(|l| Located {
+                    value: l.value.into_iter().map(|v| v.value).collect(),
+                    at: l.at,
+                });
+                let default = self.opt_string(members, &at, "default").map(|v| Located {
+                    value: v,
+                    at: at.child("default", field(members, "default").map(|m| m.value.pos).unwrap_or(at.pos)),
+                });
+                let const_ = self.opt_string(members, &at, "const").map(|v| Located {
+                    value: v,
+                    at: at.child("const", field(members, "const").map(|m| m.value.pos).unwrap_or(at.pos)),
+                });
+                Kind::String(StrC {
+                    format,
+                    min_length: self.opt_count(members, &at, "minLength"),
+                    max_length: self.opt_count(members, &at, "maxLength"),
+                    min_graphemes: self.opt_count(members, &at, "minGraphemes"),
+                    max_graphemes: self.opt_count(members, &at, "maxGraphemes"),
+                    known_values,
+                    enum_,
+                    default,
+                    const_,
+                })
+            }
+            "bytes" => {
+                self.check_keys(members, &at, &["type", "description", "minLength", "maxLength"], "a bytes schema");
+                Kind::Bytes(LenC {
+                    min_length: self.opt_count(members, &at, "minLength"),
+                    max_length: self.opt_count(members, &at, "maxLength"),
+                })
+            }
+            "cid-link" => {
+                self.check_keys(members, &at, &["type", "description"], "a cid-link schema");
+                Kind::CidLink
+            }
+            "blob" => {
+                self.check_keys(members, &at, &["type", "description", "accept", "maxSize"], "a blob schema");
+                Kind::Blob(BlobC {
+                    accept: self.opt_string_list(members, &at, "accept"),
+                    max_size: self.opt_count(members, &at, "maxSize"),
+                })
+            }
+            "array" => {
+                self.check_keys(members, &at, &["type", "description", "items", "minLength", "maxLength"], "an array schema");
+                let Some(items) = field(members, "items") else {
+                    self.err(&at, "an array schema needs `items`", Some("add `\"items\": { \"type\": ... }`"));
+                    return None;
+                };
+                let ia = at.child("items", items.value.pos);
+                let item = self.schema(&items.value, ia)?;
+                Kind::Array(
+                    Box::new(item),
+                    LenC {
+                        min_length: self.opt_count(members, &at, "minLength"),
+                        max_length: self.opt_count(members, &at, "maxLength"),
+                    },
+                )
+            }
+            "object" => Kind::Object(self.object_schema(members, &at, false)?),
+            "params" => Kind::Object(self.object_schema(members, &at, true)?),
+            "ref" => {
+                self.check_keys(members, &at, &["type", "description", "ref"], "a ref schema");
+                match field(members, "ref") {
+                    None => {
+                        self.err(&at, "a ref schema needs `ref`", Some("e.g. `\"ref\": \"#localDef\"` or `\"ref\": \"com.atproto.repo.strongRef\"`"));
+                        return None;
+                    }
+                    Some(m) => match &m.value.value {
+                        Value::String(s) => Kind::Ref(RefSchema { target: s.clone() }),
+                        other => {
+                            let msg = format!("`ref` must be a string, found {}", describe(other));
+                            self.err(&at.child("ref", m.value.pos), &msg, None);
+                            return None;
+                        }
+                    },
+                }
+            }
+            "union" => {
+                self.check_keys(members, &at, &["type", "description", "refs", "closed"], "a union schema");
+                let refs = match self.opt_string_list(members, &at, "refs") {
+                    Some(l) => l.value,
+                    None => {
+                        if field(members, "refs").is_none() {
+                            self.err(&at, "a union schema needs `refs`", None);
+                        }
+                        return None;
+                    }
+                };
+                let closed = self.opt_bool(members, &at, "closed").map(|b| b.value).unwrap_or(false);
+                Kind::Union(UnionC { refs, closed })
+            }
+            "unknown" => {
+                self.check_keys(members, &at, &["type", "description"], "an unknown schema");
+                Kind::Unknown
+            }
+            "record" | "query" | "procedure" | "subscription" | "permission-set" | "token" => {
+                let msg = format!("{ty:?} is a definition type and cannot be used here");
+                let ta = at.child("type", field(members, "type").map(|m| m.value.pos).unwrap_or(at.pos));
+                self.err(&ta, &msg, Some("define it under `defs` and point at it with a `ref`"));
+                return None;
+            }
+            other => {
+                let msg = format!("unknown type {other:?}");
+                let hint = match closest(other, FIELD_TYPES) {
+                    Some(best) => format!("did you mean {best:?}? The field types are: {}", FIELD_TYPES.join(", ")),
+                    None => format!("the field types are: {}", FIELD_TYPES.join(", ")),
+                };
+                let ta = at.child("type", field(members, "type").map(|m| m.value.pos).unwrap_or(at.pos));
+                self.err(&ta, &msg, Some(&hint));
+                return None;
+            }
+        };
+        Some(Schema {
+            at,
+            description,
+            kind,
+        })
+    }
+}
+
+/// The allowed word closest to `word`, when it is close enough to be a likely typo.
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(&word.to_ascii_lowercase(), &c.to_ascii_lowercase());
+        if d <= 2.max(word.len() / 4) && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

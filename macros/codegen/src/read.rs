@@ -1,0 +1,215 @@
+//! Reading: files, directories and inline JSON into documents, with a cache of parsed files
+//! keyed by path and modification time (rust-analyzer's macro server expands many times).
+
+use crate::diag::{At, Ctxt, Diagnostic, Origin};
+use crate::json::{self, Json, Pos};
+use crate::model::{read_document, DocText, Document};
+use proc_macro2::{Span, TokenStream};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::SystemTime;
+
+/// Where the macro was told to read from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A file or directory path, relative to the crate root, as written; and the literal's span.
+    Path(String, Span),
+    /// The document written inline: the brace group's span and its tokens.
+    Inline(Span, TokenStream),
+}
+
+struct CachedFile {
+    modified: Option<SystemTime>,
+    len: u64,
+    text: Rc<str>,
+    parsed: Result<Rc<Json>, json::SyntaxError>,
+}
+
+thread_local! {
+    static CACHE: RefCell<HashMap<PathBuf, CachedFile>> = RefCell::new(HashMap::new());
+}
+
+/// Largest lexicon file read (lexicons are a few KiB; this stops a wrong path to a huge file).
+const MAX_FILE: u64 = 16 << 20;
+
+/// What reading produced: documents, and every file read (for rebuild tracking).
+#[derive(Debug, Default)]
+pub struct ReadResult {
+    /// The documents that parsed.
+    pub docs: Vec<Document>,
+    /// Absolute paths of every file read, parsed or not.
+    pub files: Vec<String>,
+}
+
+/// Reads every source; errors go to `cx`.
+pub fn read_sources(cx: &mut Ctxt, root: &Path, sources: &[Source]) -> ReadResult {
+    let mut out = ReadResult::default();
+    for source in sources {
+        match source {
+            Source::Inline(span, tokens) => {
+                let origin = Origin {
+                    path: None,
+                    span: *span,
+                };
+                match json::parse_tokens(*span, tokens.clone()) {
+                    Ok(j) => {
+                        let text = DocText::Inline(j.to_json_text());
+                        if let Some(doc) = read_document(cx, &origin, &j, text) {
+                            out.docs.push(doc);
+                        }
+                    }
+                    Err(e) => cx.push(syntax_diag(&origin, e)),
+                }
+            }
+            Source::Path(rel, span) => {
+                let path = root.join(rel);
+                match std::fs::metadata(&path) {
+                    Err(e) => cx.push(Diagnostic::spanned(
+                        *span,
+                        format!(
+                            "cannot read lexicon path {rel:?}: {e}\n  = note: paths are relative to the crate root, {}\n  = help: check the spelling, or give the path of a .json file or a directory of them",
+                            root.display()
+                        ),
+                    )),
+                    Ok(meta) if meta.is_dir() => {
+                        let mut files = Vec::new();
+                        if let Err(e) = collect_json_files(&path, &mut files, 0) {
+                            cx.push(Diagnostic::spanned(*span, format!("cannot list lexicon directory {rel:?}: {e}")));
+                            continue;
+                        }
+                        if files.is_empty() {
+                            cx.push(Diagnostic::spanned(
+                                *span,
+                                format!("lexicon directory {rel:?} holds no .json files"),
+                            ));
+                        }
+                        files.sort();
+                        for f in files {
+                            let shown = display_path(root, &f);
+                            read_file(cx, &f, shown, *span, &mut out);
+                        }
+                    }
+                    Ok(_) => {
+                        read_file(cx, &path, rel.clone(), *span, &mut out);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn display_path(root: &Path, f: &Path) -> String {
+    f.strip_prefix(root)
+        .unwrap_or(f)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn collect_json_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::io::Result<()> {
+    if depth > 32 {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let ty = entry.file_type()?;
+        if ty.is_dir() {
+            collect_json_files(&path, out, depth + 1)?;
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn syntax_diag(origin: &Origin, e: json::SyntaxError) -> Diagnostic {
+    let at = At {
+        pos: e.pos,
+        pointer: String::new(),
+    };
+    let msg = format!("invalid JSON: {}", e.message);
+    match (&origin.path, e.pos) {
+        (Some(path), Pos::LineCol(line, col)) => Diagnostic::spanned(
+            origin.span,
+            format!("invalid JSON in {path} at line {line}, column {col}: {}\n  --> {path}:{line}:{col}", e.message),
+        ),
+        _ => Diagnostic::at(origin, &at, &msg, None),
+    }
+}
+
+fn read_file(cx: &mut Ctxt, path: &Path, shown: String, span: Span, out: &mut ReadResult) {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let abs_str = abs.to_string_lossy().into_owned();
+    out.files.push(abs_str.clone());
+    let origin = Origin {
+        path: Some(shown.clone()),
+        span,
+    };
+    let meta = match std::fs::metadata(&abs) {
+        Ok(m) => m,
+        Err(e) => {
+            cx.push(Diagnostic::spanned(span, format!("cannot read {shown}: {e}")));
+            return;
+        }
+    };
+    if meta.len() > MAX_FILE {
+        cx.push(Diagnostic::spanned(
+            span,
+            format!("{shown} is {} bytes, larger than any lexicon document should be", meta.len()),
+        ));
+        return;
+    }
+    let modified = meta.modified().ok();
+    let cached = CACHE.with(|c| {
+        c.borrow().get(&abs).and_then(|f| {
+            (f.modified.is_some() && f.modified == modified && f.len == meta.len())
+                .then(|| (f.text.clone(), f.parsed.clone()))
+        })
+    });
+    let (_text, parsed) = match cached {
+        Some(hit) => hit,
+        None => {
+            let bytes = match std::fs::read(&abs) {
+                Ok(b) => b,
+                Err(e) => {
+                    cx.push(Diagnostic::spanned(span, format!("cannot read {shown}: {e}")));
+                    return;
+                }
+            };
+            let text: Rc<str> = match String::from_utf8(bytes) {
+                Ok(t) => t.into(),
+                Err(e) => {
+                    cx.push(Diagnostic::spanned(
+                        span,
+                        format!("{shown} is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+                    ));
+                    return;
+                }
+            };
+            let parsed = json::parse_text(text.strip_prefix('\u{feff}').unwrap_or(&text)).map(Rc::new);
+            CACHE.with(|c| {
+                c.borrow_mut().insert(
+                    abs.clone(),
+                    CachedFile {
+                        modified,
+                        len: meta.len(),
+                        text: text.clone(),
+                        parsed: parsed.clone(),
+                    },
+                )
+            });
+            (text, parsed)
+        }
+    };
+    match parsed {
+        Ok(j) => {
+            if let Some(doc) = read_document(cx, &origin, &j, DocText::File(abs_str)) {
+                out.docs.push(doc);
+            }
+        }
+        Err(e) => cx.push(syntax_diag(&origin, e)),
+    }
+}

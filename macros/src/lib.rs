@@ -1,0 +1,182 @@
+//! The procedural macros of [atlex](https://docs.rs/atlex). Use them through the `atlex`
+//! crate: `atlex::lexicon!`. This crate only parses the macro's own input and hands it to
+//! `atlex-codegen`.
+
+use atlex_codegen::read::Source;
+use atlex_codegen::resolve::ExternPath;
+use atlex_codegen::{error_at, expand, Request};
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
+
+/// Turns AT Protocol Lexicon documents into typed Rust. See the `atlex` crate's documentation.
+#[proc_macro]
+pub fn lexicon(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    let input = TokenStream::from(input);
+    let request = match parse_request(input) {
+        Ok(r) => r,
+        Err((span, msg)) => return error_at(span, &msg).into(),
+    };
+    let root = match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => {
+            return error_at(
+                Span::call_site(),
+                "CARGO_MANIFEST_DIR is not set: lexicon! paths are relative to the crate root, so build with cargo",
+            )
+            .into()
+        }
+    };
+    expand(&request, &root).into()
+}
+
+type ParseError = (Span, String);
+
+fn parse_request(input: TokenStream) -> Result<Request, ParseError> {
+    let tokens: Vec<TokenTree> = input.into_iter().collect();
+    let usage = "expected a path (\"lexicons/com/example/thing.json\"), a list of paths ([\"a\", \"b\"]), the document inline ({ \"lexicon\": 1, ... }), or options (path = ..., include = [...], extern_paths = { ... })";
+    match tokens.as_slice() {
+        [] => Err((Span::call_site(), format!("lexicon! needs input: {usage}"))),
+        [TokenTree::Group(g)] if g.delimiter() == Delimiter::Brace => Ok(Request {
+            sources: vec![Source::Inline(g.span(), g.stream())],
+            include: Vec::new(),
+            extern_paths: Vec::new(),
+        }),
+        [TokenTree::Literal(_)] | [TokenTree::Group(_)] => Ok(Request {
+            sources: parse_paths(&tokens[0])?,
+            include: Vec::new(),
+            extern_paths: Vec::new(),
+        }),
+        [TokenTree::Ident(_), ..] => parse_options(tokens),
+        [first, ..] => Err((first.span(), format!("unexpected input: {usage}"))),
+    }
+}
+
+/// A string literal's value, or an error naming what was expected.
+fn lit_str(tt: &TokenTree, what: &str) -> Result<(String, Span), ParseError> {
+    if let TokenTree::Literal(lit) = tt {
+        if let Ok(s) = syn::parse2::<syn::LitStr>(TokenTree::Literal(lit.clone()).into()) {
+            return Ok((s.value(), lit.span()));
+        }
+    }
+    Err((tt.span(), format!("expected {what} as a string literal")))
+}
+
+fn comma_separated(stream: TokenStream) -> Vec<Vec<TokenTree>> {
+    let mut out = vec![Vec::new()];
+    for tt in stream {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => out.push(Vec::new()),
+            _ => out.last_mut().map(|v| v.push(tt)).unwrap_or(()),
+        }
+    }
+    out.retain(|v| !v.is_empty());
+    out
+}
+
+fn parse_paths(tt: &TokenTree) -> Result<Vec<Source>, ParseError> {
+    match tt {
+        TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket => {
+            let mut out = Vec::new();
+            for item in comma_separated(g.stream()) {
+                if item.len() != 1 {
+                    return Err((item[0].span(), "expected a path string literal".into()));
+                }
+                let (path, span) = lit_str(&item[0], "a file or directory path")?;
+                out.push(Source::Path(path, span));
+            }
+            if out.is_empty() {
+                return Err((g.span(), "the list of paths is empty".into()));
+            }
+            Ok(out)
+        }
+        other => {
+            let (path, span) = lit_str(other, "a file or directory path")?;
+            Ok(vec![Source::Path(path, span)])
+        }
+    }
+}
+
+fn parse_options(tokens: Vec<TokenTree>) -> Result<Request, ParseError> {
+    let mut request = Request {
+        sources: Vec::new(),
+        include: Vec::new(),
+        extern_paths: Vec::new(),
+    };
+    let stream: TokenStream = tokens.into_iter().collect();
+    let mut seen: Vec<String> = Vec::new();
+    for option in comma_separated(stream) {
+        let key = match &option[0] {
+            TokenTree::Ident(i) => i.clone(),
+            other => return Err((other.span(), "expected an option name: path, include or extern_paths".into())),
+        };
+        let name = key.to_string();
+        if seen.contains(&name) {
+            return Err((key.span(), format!("option `{name}` is given twice")));
+        }
+        seen.push(name.clone());
+        match option.get(1) {
+            Some(TokenTree::Punct(p)) if p.as_char() == '=' => {}
+            _ => return Err((key.span(), format!("expected `=` after `{name}`"))),
+        }
+        let value = &option[2..];
+        if value.is_empty() {
+            return Err((key.span(), format!("option `{name}` needs a value")));
+        }
+        match name.as_str() {
+            "path" | "paths" => {
+                if value.len() != 1 {
+                    return Err((value[1].span(), "expected one path or a [list] of paths".into()));
+                }
+                request.sources = parse_paths(&value[0])?;
+            }
+            "include" => match value {
+                [TokenTree::Group(g)] if g.delimiter() == Delimiter::Bracket => {
+                    for item in comma_separated(g.stream()) {
+                        let (pattern, span) = lit_str(&item[0], "an NSID pattern")?;
+                        let base = pattern.strip_suffix(".*").unwrap_or(&pattern);
+                        if pattern != "*" && !valid_pattern_prefix(base) {
+                            return Err((span, format!("include pattern {pattern:?} is not an NSID or an NSID prefix followed by `.*`")));
+                        }
+                        request.include.push((pattern, span));
+                    }
+                }
+                _ => return Err((value[0].span(), "expected a list of NSID patterns: include = [\"com.atproto.server.*\", \"app.bsky.feed.post\"]".into())),
+            },
+            "extern_paths" => match value {
+                [TokenTree::Group(g)] if g.delimiter() == Delimiter::Brace => {
+                    for item in comma_separated(g.stream()) {
+                        let (prefix, span) = lit_str(&item[0], "an NSID prefix")?;
+                        if !valid_pattern_prefix(&prefix) {
+                            return Err((span, format!("extern path key {prefix:?} is not an NSID prefix such as \"com.atproto\"")));
+                        }
+                        match item.get(1) {
+                            Some(TokenTree::Punct(p)) if p.as_char() == '=' => {}
+                            _ => return Err((span, "expected `=` and a Rust module path after the NSID prefix".into())),
+                        }
+                        let path: TokenStream = item[2..].iter().cloned().collect();
+                        if syn::parse2::<syn::Path>(path.clone()).is_err() {
+                            let at = item.get(2).map_or(span, |t| t.span());
+                            return Err((at, format!("extern path for {prefix:?} is not a Rust module path such as `crate::atproto`")));
+                        }
+                        request.extern_paths.push(ExternPath { prefix, path });
+                    }
+                }
+                _ => return Err((value[0].span(), "expected a map: extern_paths = { \"com.atproto\" = crate::atproto }".into())),
+            },
+            other => {
+                return Err((key.span(), format!("unknown option `{other}`: the options are path, include and extern_paths")));
+            }
+        }
+    }
+    if request.sources.is_empty() {
+        return Err((Span::call_site(), "lexicon! options need `path = \"...\"`".into()));
+    }
+    Ok(request)
+}
+
+/// Dot-separated segments of letters, digits and `-`: an NSID or a prefix of one.
+fn valid_pattern_prefix(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.').all(|seg| {
+            !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}

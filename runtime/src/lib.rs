@@ -1,0 +1,53 @@
+//! # atlex
+//!
+//! AT Protocol Lexicon documents as checked, typed Rust at compile time.
+//!
+//! [`lexicon!`] reads lexicon JSON (a file, a directory, or the document written inline),
+//! checks it the way the protocol's own tooling does, and expands into typed records, request
+//! and response structs, unions and enums, validation, and one validate-and-call function per
+//! XRPC method. This crate supplies what the generated code stands on: the string format
+//! types ([`types`]), validation ([`Validate`]), the XRPC client ([`Client`]) and, with the
+//! `server` feature, an axum router built from the same documents.
+//!
+//! ```no_run
+//! atlex::lexicon!("lexicons/com/atproto/server/createSession.json");
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use com::atproto::server::create_session;
+//!
+//! let client = atlex::Client::new("https://bsky.social")?;
+//! let input = create_session::Input::new("alice.example.com".into(), "hunter2".into());
+//! let session = create_session::call(&client, &input).await?;
+//! println!("logged in as {}", session.did);
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+extern crate self as atlex;
+
+mod private;
+mod record;
+pub mod types;
+pub mod validate;
+pub mod xrpc;
+
+#[cfg(feature = "server")]
+pub mod server;
+
+pub use atlex_macros::lexicon;
+pub use record::Record;
+pub use validate::{Validate, ValidationError};
+pub use xrpc::{Body, Client, Error};
+
+/// What generated code uses. Not a public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::private::*;
+    pub use crate::validate::check;
+    pub use crate::xrpc::{call_procedure, call_query, JsonPayload, ParamKind};
+    pub use serde;
+    pub use serde_json;
+    pub use std;
+}

@@ -1,0 +1,305 @@
+//! The server side (feature `server`): an axum router built from generated `Method` types.
+//!
+//! ```no_run
+//! # atlex::lexicon!("lexicons/com/atproto/server/createSession.json");
+//! use atlex::server::{Router, ServerError, XrpcRequest};
+//! use com::atproto::server::create_session;
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let app = Router::new().procedure(
+//!     create_session::Method,
+//!     |req: XrpcRequest<atlex::xrpc::NoParams, create_session::Input>| async move {
+//!         if req.input.password != "hunter2" {
+//!             return Err(ServerError::new(401, "AuthenticationRequired", "Invalid identifier or password"));
+//!         }
+//!         Ok(create_session::Output::new(
+//!             "access".into(),
+//!             "refresh".into(),
+//!             "alice.test".parse().unwrap(),
+//!             "did:plc:abcdefghijklmnopqrstuvwx".parse().unwrap(),
+//!         ))
+//!     },
+//! );
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! app.serve(listener).await
+//! # }
+//! ```
+//!
+//! Incoming parameters and input are decoded and validated against the lexicon before the
+//! handler runs (a bad request gets `400 InvalidRequest`); the handler's output is validated
+//! before it is sent (`500 InternalServerError` if it breaks the lexicon); unknown methods
+//! get `501 MethodNotImplemented`.
+
+use crate::xrpc::{ErrorKind, Params, Payload, Procedure, Query, StatusCode};
+use axum::body::Bytes;
+use axum::http::{header, HeaderMap, HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use std::fmt;
+use std::future::Future;
+
+/// A decoded, validated request, handed to a handler.
+#[derive(Debug)]
+pub struct XrpcRequest<P, I> {
+    /// The query parameters.
+    pub params: P,
+    /// The input body (`()` for queries and procedures without input).
+    pub input: I,
+    /// The request headers (authorization, labelers, proxy...).
+    pub headers: HeaderMap,
+}
+
+/// An error a handler answers: a declared error of the method, or any XRPC error.
+pub struct ServerError<E> {
+    status: StatusCode,
+    name: String,
+    message: Option<String>,
+    _declared: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> fmt::Debug for ServerError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerError")
+            .field("status", &self.status)
+            .field("name", &self.name)
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+impl<E> ServerError<E> {
+    /// Any XRPC error: `status` (e.g. 401), `name` (`AuthenticationRequired`), `message`.
+    pub fn new(status: u16, name: impl Into<String>, message: impl Into<String>) -> Self {
+        ServerError {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            name: name.into(),
+            message: Some(message.into()),
+            _declared: std::marker::PhantomData,
+        }
+    }
+
+    /// `400 InvalidRequest` with `message`.
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(400, "InvalidRequest", message)
+    }
+
+    /// `500 InternalServerError` with `message`.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(500, "InternalServerError", message)
+    }
+
+    /// Answers with another HTTP status (declared errors default to 400).
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = StatusCode::from_u16(status).unwrap_or(self.status);
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The error name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl<E: ErrorKind> From<E> for ServerError<E> {
+    /// A declared error, answered as `400` with its name and message.
+    fn from(e: E) -> Self {
+        ServerError {
+            status: StatusCode::BAD_REQUEST,
+            name: e.name().to_owned(),
+            message: e.message().map(str::to_owned),
+            _declared: std::marker::PhantomData,
+        }
+    }
+}
+
+fn xrpc_error(status: StatusCode, name: &str, message: Option<&str>) -> Response {
+    let body = match message {
+        Some(m) => serde_json::json!({ "error": name, "message": m }),
+        None => serde_json::json!({ "error": name }),
+    };
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        bytes,
+    )
+        .into_response()
+}
+
+fn answer<O: Payload, E>(result: Result<O, ServerError<E>>) -> Response {
+    match result {
+        Err(e) => xrpc_error(e.status, &e.name, e.message.as_deref()),
+        Ok(output) => {
+            if let Err(e) = output.check() {
+                return xrpc_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                    Some(&format!("the handler's output broke the lexicon: {e}")),
+                );
+            }
+            match output.encode() {
+                Ok(Some((bytes, content_type))) => {
+                    let ct = HeaderValue::from_str(&content_type)
+                        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+                    (StatusCode::OK, [(header::CONTENT_TYPE, ct)], bytes).into_response()
+                }
+                Ok(None) => StatusCode::OK.into_response(),
+                Err(e) => xrpc_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                    Some(&format!("could not encode the output: {e}")),
+                ),
+            }
+        }
+    }
+}
+
+fn decode_params<P: Params>(uri: &Uri) -> Result<P, Response> {
+    let pairs = crate::xrpc::parse_query_string(uri.query().unwrap_or(""));
+    let params = P::from_query(&pairs).map_err(|e| {
+        xrpc_error(StatusCode::BAD_REQUEST, "InvalidRequest", Some(&e.to_string()))
+    })?;
+    params.validate().map_err(|e| {
+        xrpc_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            Some(&format!("invalid parameters: {e}")),
+        )
+    })?;
+    Ok(params)
+}
+
+
+/// An XRPC router: one route per method, `501 MethodNotImplemented` for the rest.
+#[derive(Debug, Clone)]
+pub struct Router {
+    inner: axum::Router,
+}
+
+impl Default for Router {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Router {
+    /// A router with no methods.
+    pub fn new() -> Self {
+        Router {
+            inner: axum::Router::new(),
+        }
+    }
+
+    /// Serves the query `M` with `handler`, which gets validated parameters.
+    pub fn query<M, H, F>(self, _method: M, handler: H) -> Self
+    where
+        M: Query,
+        H: Fn(XrpcRequest<M::Params, ()>) -> F + Clone + Send + Sync + 'static,
+        F: Future<Output = Result<M::Output, ServerError<M::Error>>> + Send + 'static,
+    {
+        let route = axum::routing::get(move |uri: Uri, headers: HeaderMap| {
+            let handler = handler.clone();
+            async move {
+                let params = match decode_params::<M::Params>(&uri) {
+                    Ok(p) => p,
+                    Err(resp) => return resp,
+                };
+                answer(
+                    handler(XrpcRequest {
+                        params,
+                        input: (),
+                        headers,
+                    })
+                    .await,
+                )
+            }
+        })
+        .fallback(|| async { wrong_method("GET") });
+        Router {
+            inner: self.inner.route(&format!("/xrpc/{}", M::NSID), route),
+        }
+    }
+
+    /// Serves the procedure `M` with `handler`, which gets validated parameters and input.
+    pub fn procedure<M, H, F>(self, _method: M, handler: H) -> Self
+    where
+        M: Procedure,
+        H: Fn(XrpcRequest<M::Params, M::Input>) -> F + Clone + Send + Sync + 'static,
+        F: Future<Output = Result<M::Output, ServerError<M::Error>>> + Send + 'static,
+    {
+        let route = axum::routing::post(move |uri: Uri, headers: HeaderMap, body: Bytes| {
+            let handler = handler.clone();
+            async move {
+                let params = match decode_params::<M::Params>(&uri) {
+                    Ok(p) => p,
+                    Err(resp) => return resp,
+                };
+                let content_type = headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let input = match M::Input::decode(content_type.as_deref(), body) {
+                    Ok(i) => i,
+                    Err(e) => {
+                        return xrpc_error(
+                            StatusCode::BAD_REQUEST,
+                            "InvalidRequest",
+                            Some(&format!("invalid input: {e}")),
+                        )
+                    }
+                };
+                if let Err(e) = input.check() {
+                    return xrpc_error(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidRequest",
+                        Some(&format!("invalid input: {e}")),
+                    );
+                }
+                answer(
+                    handler(XrpcRequest {
+                        params,
+                        input,
+                        headers,
+                    })
+                    .await,
+                )
+            }
+        })
+        .fallback(|| async { wrong_method("POST") });
+        Router {
+            inner: self.inner.route(&format!("/xrpc/{}", M::NSID), route),
+        }
+    }
+
+    /// The axum router, with `501 MethodNotImplemented` for unknown methods.
+    pub fn into_axum(self) -> axum::Router {
+        self.inner.fallback(|uri: Uri| async move {
+            if uri.path().starts_with("/xrpc/") {
+                xrpc_error(
+                    StatusCode::NOT_IMPLEMENTED,
+                    "MethodNotImplemented",
+                    Some("Method Not Implemented"),
+                )
+            } else {
+                xrpc_error(StatusCode::NOT_FOUND, "NotFound", Some("Not Found"))
+            }
+        })
+    }
+
+    /// Serves the router on `listener` until the process ends.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        axum::serve(listener, self.into_axum()).await
+    }
+}
+
+fn wrong_method(expected: &str) -> Response {
+    xrpc_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "InvalidRequest",
+        Some(&format!("this method takes HTTP {expected}")),
+    )
+}

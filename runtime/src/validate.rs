@@ -1,0 +1,431 @@
+//! Validation of lexicon constraints: the [`Validate`] trait and [`ValidationError`].
+//!
+//! Deserializing a generated type with serde checks the wire shape and the string formats;
+//! [`Validate::validate`] then checks every other constraint of the lexicon (lengths, grapheme
+//! counts, ranges, enums, blob limits). Together they accept exactly what the spec accepts.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// A value that can be checked against the constraints of the lexicon it was generated from.
+pub trait Validate {
+    /// Checks every lexicon constraint on this value and its children.
+    ///
+    /// The error names the path of the offending value (`embed.images[2].alt`), the rule that
+    /// was broken with its limit, and the actual value.
+    fn validate(&self) -> Result<(), ValidationError>;
+}
+
+/// One segment of the path to a value inside a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    /// A property of an object, by its wire name.
+    Field(Cow<'static, str>),
+    /// An element of an array.
+    Index(usize),
+}
+
+/// A lexicon constraint that a value broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// A required property is absent.
+    Required,
+    /// A string is longer than `maxLength` (UTF-8 bytes).
+    MaxLength {
+        /// The limit from the lexicon.
+        max: u64,
+        /// The actual length.
+        actual: u64,
+    },
+    /// A string is shorter than `minLength` (UTF-8 bytes).
+    MinLength {
+        /// The limit from the lexicon.
+        min: u64,
+        /// The actual length.
+        actual: u64,
+    },
+    /// A string has more grapheme clusters than `maxGraphemes`.
+    MaxGraphemes {
+        /// The limit from the lexicon.
+        max: u64,
+        /// The actual count.
+        actual: u64,
+    },
+    /// A string has fewer grapheme clusters than `minGraphemes`.
+    MinGraphemes {
+        /// The limit from the lexicon.
+        min: u64,
+        /// The actual count.
+        actual: u64,
+    },
+    /// An array has more elements than `maxLength`, or bytes are longer than `maxLength`.
+    MaxItems {
+        /// The limit from the lexicon.
+        max: u64,
+        /// The actual count.
+        actual: u64,
+    },
+    /// An array has fewer elements than `minLength`, or bytes are shorter than `minLength`.
+    MinItems {
+        /// The limit from the lexicon.
+        min: u64,
+        /// The actual count.
+        actual: u64,
+    },
+    /// An integer is below `minimum`.
+    Minimum {
+        /// The limit from the lexicon.
+        min: i64,
+        /// The actual value.
+        actual: i64,
+    },
+    /// An integer is above `maximum`.
+    Maximum {
+        /// The limit from the lexicon.
+        max: i64,
+        /// The actual value.
+        actual: i64,
+    },
+    /// A value is not one of the lexicon's `enum` values, or differs from its `const`.
+    NotAllowed {
+        /// The actual value, as text.
+        actual: String,
+    },
+    /// A string does not match its `format`.
+    Format {
+        /// The format's name in the lexicon (`did`, `handle`, ...).
+        format: &'static str,
+        /// Why it does not match.
+        reason: Cow<'static, str>,
+    },
+    /// A blob's MIME type is not accepted.
+    BlobAccept {
+        /// The actual MIME type.
+        actual: String,
+    },
+    /// A blob is larger than `maxSize`.
+    BlobMaxSize {
+        /// The limit from the lexicon.
+        max: u64,
+        /// The actual size.
+        actual: u64,
+    },
+    /// Any other rule, described in words.
+    Other(Cow<'static, str>),
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::Required => f.write_str("is required but absent"),
+            Rule::MaxLength { max, actual } => {
+                write!(f, "is {actual} UTF-8 bytes long, more than maxLength {max}")
+            }
+            Rule::MinLength { min, actual } => {
+                write!(f, "is {actual} UTF-8 bytes long, less than minLength {min}")
+            }
+            Rule::MaxGraphemes { max, actual } => {
+                write!(f, "has {actual} graphemes, more than maxGraphemes {max}")
+            }
+            Rule::MinGraphemes { min, actual } => {
+                write!(f, "has {actual} graphemes, less than minGraphemes {min}")
+            }
+            Rule::MaxItems { max, actual } => {
+                write!(f, "has {actual} items, more than maxLength {max}")
+            }
+            Rule::MinItems { min, actual } => {
+                write!(f, "has {actual} items, less than minLength {min}")
+            }
+            Rule::Minimum { min, actual } => write!(f, "is {actual}, less than minimum {min}"),
+            Rule::Maximum { max, actual } => write!(f, "is {actual}, more than maximum {max}"),
+            Rule::NotAllowed { actual } => write!(f, "is {actual:?}, not an allowed value"),
+            Rule::Format { format, reason } => write!(f, "is not a valid {format}: {reason}"),
+            Rule::BlobAccept { actual } => write!(f, "has MIME type {actual:?}, not accepted"),
+            Rule::BlobMaxSize { max, actual } => {
+                write!(f, "is {actual} bytes, more than maxSize {max}")
+            }
+            Rule::Other(text) => f.write_str(text),
+        }
+    }
+}
+
+/// A value broke a lexicon constraint: where, and which rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    path: Vec<PathSegment>,
+    rule: Rule,
+}
+
+impl ValidationError {
+    /// An error for `rule` at the value itself (an empty path).
+    pub fn new(rule: Rule) -> Self {
+        ValidationError {
+            path: Vec::new(),
+            rule,
+        }
+    }
+
+    /// The path from the validated value to the offending one, outermost first.
+    pub fn path(&self) -> &[PathSegment] {
+        &self.path
+    }
+
+    /// The path as text: `embed.images[2].alt` (empty for the value itself).
+    pub fn path_string(&self) -> String {
+        let mut out = String::new();
+        for seg in &self.path {
+            match seg {
+                PathSegment::Field(name) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(name);
+                }
+                PathSegment::Index(i) => {
+                    out.push('[');
+                    out.push_str(&i.to_string());
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+
+    /// The rule that was broken.
+    pub fn rule(&self) -> &Rule {
+        &self.rule
+    }
+
+    /// Puts this error under the property `name` of an enclosing object.
+    pub fn in_field(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.path.insert(0, PathSegment::Field(name.into()));
+        self
+    }
+
+    /// Puts this error under element `index` of an enclosing array.
+    pub fn in_index(mut self, index: usize) -> Self {
+        self.path.insert(0, PathSegment::Index(index));
+        self
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "value {}", self.rule)
+        } else {
+            write!(f, "`{}` {}", self.path_string(), self.rule)
+        }
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+macro_rules! validate_always_ok {
+    ($($t:ty),* $(,)?) => {$(
+        impl Validate for $t {
+            #[inline]
+            fn validate(&self) -> Result<(), ValidationError> {
+                Ok(())
+            }
+        }
+    )*};
+}
+
+validate_always_ok!((), bool, i64, String);
+
+impl<T: Validate> Validate for Option<T> {
+    #[inline]
+    fn validate(&self) -> Result<(), ValidationError> {
+        match self {
+            Some(v) => v.validate(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<T: Validate> Validate for Box<T> {
+    #[inline]
+    fn validate(&self) -> Result<(), ValidationError> {
+        (**self).validate()
+    }
+}
+
+impl<T: Validate> Validate for Vec<T> {
+    fn validate(&self) -> Result<(), ValidationError> {
+        for (i, item) in self.iter().enumerate() {
+            item.validate().map_err(|e| e.in_index(i))?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks used by generated `validate` implementations. Not a stable API.
+#[doc(hidden)]
+pub mod check {
+    use super::{Rule, ValidationError};
+    use unicode_segmentation::UnicodeSegmentation;
+
+    /// UTF-8 length bounds of a string.
+    #[inline]
+    pub fn str_len(value: &str, min: Option<u64>, max: Option<u64>) -> Result<(), ValidationError> {
+        let actual = value.len() as u64;
+        if let Some(max) = max {
+            if actual > max {
+                return Err(ValidationError::new(Rule::MaxLength { max, actual }));
+            }
+        }
+        if let Some(min) = min {
+            if actual < min {
+                return Err(ValidationError::new(Rule::MinLength { min, actual }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Grapheme-count bounds of a string.
+    pub fn graphemes(
+        value: &str,
+        min: Option<u64>,
+        max: Option<u64>,
+    ) -> Result<(), ValidationError> {
+        let len = value.len() as u64;
+        // Fast paths: every grapheme holds at least one byte, and an ASCII string without
+        // CR has exactly one grapheme per byte.
+        if let Some(max) = max {
+            if len <= max && min.is_none_or(|min| min == 0) {
+                return Ok(());
+            }
+        }
+        let actual = if value.is_ascii() && !value.contains('\r') {
+            len
+        } else {
+            value.graphemes(true).count() as u64
+        };
+        if let Some(max) = max {
+            if actual > max {
+                return Err(ValidationError::new(Rule::MaxGraphemes { max, actual }));
+            }
+        }
+        if let Some(min) = min {
+            if actual < min {
+                return Err(ValidationError::new(Rule::MinGraphemes { min, actual }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Length bounds of an array or a byte string.
+    #[inline]
+    pub fn items(len: usize, min: Option<u64>, max: Option<u64>) -> Result<(), ValidationError> {
+        let actual = len as u64;
+        if let Some(max) = max {
+            if actual > max {
+                return Err(ValidationError::new(Rule::MaxItems { max, actual }));
+            }
+        }
+        if let Some(min) = min {
+            if actual < min {
+                return Err(ValidationError::new(Rule::MinItems { min, actual }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Range of an integer.
+    #[inline]
+    pub fn int_range(value: i64, min: Option<i64>, max: Option<i64>) -> Result<(), ValidationError> {
+        if let Some(min) = min {
+            if value < min {
+                return Err(ValidationError::new(Rule::Minimum { min, actual: value }));
+            }
+        }
+        if let Some(max) = max {
+            if value > max {
+                return Err(ValidationError::new(Rule::Maximum { max, actual: value }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Membership of a string in an `enum` (or equality with a `const`).
+    #[inline]
+    pub fn str_in(value: &str, allowed: &[&str]) -> Result<(), ValidationError> {
+        if allowed.contains(&value) {
+            Ok(())
+        } else {
+            Err(ValidationError::new(Rule::NotAllowed {
+                actual: value.to_owned(),
+            }))
+        }
+    }
+
+    /// Membership of an integer in an `enum` (or equality with a `const`).
+    #[inline]
+    pub fn int_in(value: i64, allowed: &[i64]) -> Result<(), ValidationError> {
+        if allowed.contains(&value) {
+            Ok(())
+        } else {
+            Err(ValidationError::new(Rule::NotAllowed {
+                actual: value.to_string(),
+            }))
+        }
+    }
+
+    pub use super::each_item as each;
+
+    /// Equality of a boolean with its `const`.
+    #[inline]
+    pub fn bool_eq(value: bool, expected: bool) -> Result<(), ValidationError> {
+        if value == expected {
+            Ok(())
+        } else {
+            Err(ValidationError::new(Rule::NotAllowed {
+                actual: value.to_string(),
+            }))
+        }
+    }
+}
+
+/// Checks of every element of an array, each error placed at its index.
+#[doc(hidden)]
+pub fn each_item<T>(
+    items: &[T],
+    mut f: impl FnMut(&T) -> Result<(), ValidationError>,
+) -> Result<(), ValidationError> {
+    for (i, item) in items.iter().enumerate() {
+        f(item).map_err(|e| e.in_index(i))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_renders_fields_and_indexes() {
+        let e = ValidationError::new(Rule::Required)
+            .in_field("alt")
+            .in_index(2)
+            .in_field("images")
+            .in_field("embed");
+        assert_eq!(e.path_string(), "embed.images[2].alt");
+        assert_eq!(e.to_string(), "`embed.images[2].alt` is required but absent");
+    }
+
+    #[test]
+    fn graphemes_count_clusters_not_bytes() {
+        // One family emoji is several code points but one grapheme cluster.
+        let family = "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}";
+        assert!(check::graphemes(family, None, Some(1)).is_ok());
+        assert!(check::str_len(family, None, Some(1)).is_err());
+        let e = check::graphemes("abc", None, Some(2)).unwrap_err();
+        assert_eq!(e.rule(), &Rule::MaxGraphemes { max: 2, actual: 3 });
+        let e = check::graphemes("a", Some(2), Some(5)).unwrap_err();
+        assert_eq!(e.rule(), &Rule::MinGraphemes { min: 2, actual: 1 });
+        // CR LF is one grapheme.
+        assert!(check::graphemes("\r\n", None, Some(1)).is_ok());
+    }
+}

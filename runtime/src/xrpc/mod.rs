@@ -1,0 +1,79 @@
+//! XRPC: the method traits generated code implements, the client side and its errors.
+//!
+//! Every generated method module has a `Method` unit struct implementing [`Query`] or
+//! [`Procedure`], and a `call` function that validates, sends through any [`XrpcClient`]
+//! (such as [`Client`]), decodes and validates the answer.
+
+mod client;
+mod error;
+mod payload;
+mod query;
+
+pub use client::{Client, ClientError, Transport, TransportError, XrpcClient, XrpcRequest};
+#[cfg(feature = "reqwest")]
+pub use client::ReqwestTransport;
+pub use error::{DecodeError, Error, XrpcError};
+pub use http::StatusCode;
+pub use payload::{Body, Payload};
+pub use query::{NoParams, ParamKind, Params, ParamsError};
+#[doc(hidden)]
+pub use query::parse_query_string;
+
+#[doc(hidden)]
+pub use client::{call_procedure, call_query};
+#[doc(hidden)]
+pub use payload::JsonPayload;
+
+use std::fmt::Debug;
+
+/// The errors a method declares, as a generated enum with one variant per name.
+pub trait ErrorKind: Sized + Debug + Send + Sync + 'static {
+    /// The variant for an error `name` the server answered, if the lexicon declares it.
+    fn from_parts(name: &str, message: Option<String>) -> Option<Self>;
+    /// The declared error name, as on the wire (`AuthFactorTokenRequired`).
+    fn name(&self) -> &'static str;
+    /// The message carried with the error, if any.
+    fn message(&self) -> Option<&str>;
+}
+
+/// An XRPC query (HTTP GET): generated as the `Method` struct of a query document.
+pub trait Query: Send + Sync + 'static {
+    /// The method's NSID.
+    const NSID: &'static str;
+    /// The query parameters ([`NoParams`] when the lexicon declares none).
+    type Params: Params;
+    /// The response body (`()` when the lexicon declares no output).
+    type Output: Payload;
+    /// The declared errors.
+    type Error: ErrorKind;
+}
+
+/// An XRPC procedure (HTTP POST): generated as the `Method` struct of a procedure document.
+pub trait Procedure: Send + Sync + 'static {
+    /// The method's NSID.
+    const NSID: &'static str;
+    /// The query parameters ([`NoParams`] when the lexicon declares none).
+    type Params: Params;
+    /// The request body (`()` when the lexicon declares no input).
+    type Input: Payload;
+    /// The response body (`()` when the lexicon declares no output).
+    type Output: Payload;
+    /// The declared errors.
+    type Error: ErrorKind;
+}
+
+/// A method that declares no errors has this error enum, which has no values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoError {}
+
+impl ErrorKind for NoError {
+    fn from_parts(_: &str, _: Option<String>) -> Option<Self> {
+        None
+    }
+    fn name(&self) -> &'static str {
+        match *self {}
+    }
+    fn message(&self) -> Option<&str> {
+        match *self {}
+    }
+}

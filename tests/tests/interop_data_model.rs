@@ -1,0 +1,231 @@
+//! The atproto interop data-model vectors (`data-model/*.json`) against `atlex::types`.
+//!
+//! - `data-model-valid.json`, `data-model-fixtures.json`: every case's `json` reads as an
+//!   [`Unknown`] and writes back as the same data (an integral float such as `123.0` comes
+//!   back as the integer `123`); every `$link`, `$bytes` and blob object inside reads as a
+//!   [`CidLink`], [`Bytes`] or [`Blob`] and writes back unchanged.
+//! - `data-model-invalid.json`: no case's `json` reads as an [`Unknown`]; where a case holds
+//!   `$link`, `$bytes` or blob objects, at least one of them is refused by its typed reader.
+//!
+//! Needs `ATLEX_INTEROP_DIR` (a copy of bluesky-social/atproto-interop-tests); skipped
+//! without it.
+
+use atlex::types::{Blob, Bytes, CidLink, Unknown};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn interop_dir() -> Option<PathBuf> {
+    match std::env::var_os("ATLEX_INTEROP_DIR") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => {
+            println!(
+                "skipped: set ATLEX_INTEROP_DIR=/path/to/atproto-interop-tests to run the interop data-model vectors"
+            );
+            None
+        }
+    }
+}
+
+/// The `(name, json)` cases of a vector file.
+fn load(file: &str) -> Option<Vec<(String, Value)>> {
+    let path = interop_dir()?.join("data-model").join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let cases: Vec<Value> = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    assert!(!cases.is_empty(), "{file} holds no cases");
+    Some(
+        cases
+            .into_iter()
+            .enumerate()
+            .map(|(i, case)| {
+                let name = match case.get("note").and_then(Value::as_str) {
+                    Some(note) => format!("#{i} ({note})"),
+                    None => format!("#{i}"),
+                };
+                let json = case
+                    .get("json")
+                    .unwrap_or_else(|| panic!("{file} case {name} has no \"json\""))
+                    .clone();
+                (name, json)
+            })
+            .collect(),
+    )
+}
+
+/// The same data, comparing numbers by value (`123` and `123.0` are the same integer).
+fn same_data(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_data(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_data(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Which typed reader an object calls for, if any.
+#[derive(Clone, Copy, Debug)]
+enum Special {
+    Link,
+    Bytes,
+    Blob,
+}
+
+fn special(value: &Value) -> Option<Special> {
+    let map = value.as_object()?;
+    if map.contains_key("$link") {
+        Some(Special::Link)
+    } else if map.contains_key("$bytes") {
+        Some(Special::Bytes)
+    } else if map.get("$type").and_then(Value::as_str) == Some("blob") {
+        Some(Special::Blob)
+    } else {
+        None
+    }
+}
+
+/// The outermost `$link`, `$bytes` and blob objects in `value` (a blob's own `ref` is part
+/// of the blob), with their JSON pointers.
+fn specials<'a>(value: &'a Value, pointer: String, out: &mut Vec<(String, Special, &'a Value)>) {
+    if let Some(kind) = special(value) {
+        out.push((pointer, kind, value));
+        return;
+    }
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                specials(item, format!("{pointer}/{i}"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                specials(v, format!("{pointer}/{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Reads `value` with the typed reader and writes it back.
+fn typed_round_trip(kind: Special, value: &Value) -> Result<Value, String> {
+    macro_rules! go {
+        ($ty:ty) => {
+            serde_json::from_value::<$ty>(value.clone())
+                .map_err(|e| e.to_string())
+                .and_then(|t| serde_json::to_value(&t).map_err(|e| e.to_string()))
+        };
+    }
+    match kind {
+        Special::Link => go!(CidLink),
+        Special::Bytes => go!(Bytes),
+        Special::Blob => go!(Blob),
+    }
+}
+
+/// Runs the valid cases of `file`; returns the failures.
+fn run_valid(file: &str) -> Option<Vec<String>> {
+    let cases = load(file)?;
+    let mut failures = Vec::new();
+    let (mut passed, mut typed_run, mut typed_passed) = (0, 0, 0);
+    for (name, json) in &cases {
+        let before = failures.len();
+        match serde_json::from_value::<Unknown>(json.clone()) {
+            Err(e) => failures.push(format!("{file} {name}: Unknown rejected it: {e}")),
+            Ok(u) => {
+                let back = serde_json::to_value(&u).expect("Unknown serializes");
+                if !same_data(&back, json) {
+                    failures.push(format!(
+                        "{file} {name}: Unknown wrote back {back} for {json}"
+                    ));
+                }
+                // Reading what was written gives the same value.
+                match serde_json::from_value::<Unknown>(back) {
+                    Ok(again) if again == u => {}
+                    other => failures.push(format!("{file} {name}: second read gave {other:?}")),
+                }
+            }
+        }
+        let mut found = Vec::new();
+        specials(json, String::new(), &mut found);
+        for (pointer, kind, value) in found {
+            typed_run += 1;
+            match typed_round_trip(kind, value) {
+                Ok(back) if &back == value => typed_passed += 1,
+                Ok(back) => failures.push(format!(
+                    "{file} {name} at {pointer}: {kind:?} wrote back {back} for {value}"
+                )),
+                Err(e) => failures.push(format!(
+                    "{file} {name} at {pointer}: {kind:?} rejected {value}: {e}"
+                )),
+            }
+        }
+        if failures.len() == before {
+            passed += 1;
+        }
+    }
+    println!(
+        "{file}: {passed} cases passed of {} cases run ({typed_passed} of {typed_run} $link/$bytes/blob values read and written back by CidLink/Bytes/Blob)",
+        cases.len()
+    );
+    Some(failures)
+}
+
+#[test]
+fn data_model_valid() {
+    let Some(failures) = run_valid("data-model-valid.json") else {
+        return;
+    };
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn data_model_fixtures() {
+    let Some(failures) = run_valid("data-model-fixtures.json") else {
+        return;
+    };
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn data_model_invalid() {
+    let file = "data-model-invalid.json";
+    let Some(cases) = load(file) else { return };
+    let mut failures = Vec::new();
+    let (mut passed, mut typed_run, mut typed_passed) = (0, 0, 0);
+    for (name, json) in &cases {
+        let before = failures.len();
+        if let Ok(u) = serde_json::from_value::<Unknown>(json.clone()) {
+            failures.push(format!("{file} {name}: Unknown accepted {json} as {u:?}"));
+        }
+        let mut found = Vec::new();
+        specials(json, String::new(), &mut found);
+        if !found.is_empty() {
+            typed_run += 1;
+            let refused = found
+                .iter()
+                .filter(|(_, kind, value)| typed_round_trip(*kind, value).is_err())
+                .count();
+            if refused > 0 {
+                typed_passed += 1;
+            } else {
+                failures.push(format!(
+                    "{file} {name}: every $link/$bytes/blob object in it was accepted by its typed reader: {json}"
+                ));
+            }
+        }
+        if failures.len() == before {
+            passed += 1;
+        }
+    }
+    println!(
+        "{file}: {passed} cases passed of {} cases run ({typed_passed} of {typed_run} cases with $link/$bytes/blob objects refused by CidLink/Bytes/Blob)",
+        cases.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
