@@ -106,7 +106,12 @@ fn parse_options(tokens: Vec<TokenTree>) -> Result<Request, ParseError> {
     for option in comma_separated(stream) {
         let key = match &option[0] {
             TokenTree::Ident(i) => i.clone(),
-            other => return Err((other.span(), "expected an option name: path, include or extern_paths".into())),
+            other => {
+                return Err((
+                    other.span(),
+                    "expected an option name: path, include or extern_paths".into(),
+                ))
+            }
         };
         let name = key.to_string();
         if seen.contains(&name) {
@@ -168,7 +173,10 @@ fn parse_options(tokens: Vec<TokenTree>) -> Result<Request, ParseError> {
         }
     }
     if request.sources.is_empty() {
-        return Err((Span::call_site(), "lexicon! options need `path = \"...\"`".into()));
+        return Err((
+            Span::call_site(),
+            "lexicon! options need `path = \"...\"`".into(),
+        ));
     }
     Ok(request)
 }

@@ -34,7 +34,8 @@ async fn create_session(
     req: XrpcRequest<NoParams, Input>,
 ) -> Result<Output, ServerError<create_session::Error>> {
     let input = req.input;
-    let known = input.identifier == account.handle.as_str() || input.identifier == account.did.as_str();
+    let known =
+        input.identifier == account.handle.as_str() || input.identifier == account.did.as_str();
     if !known || input.password != account.password {
         return Err(ServerError::new(
             401,

@@ -93,7 +93,9 @@ pub fn union_tag<E: de::Error>(object: &Map<String, Value>) -> Result<String, E>
 }
 
 /// Deserializes a union variant from the object read by [`read_union_object`].
-pub fn from_object<T: de::DeserializeOwned>(object: Map<String, Value>) -> Result<T, serde_json::Error> {
+pub fn from_object<T: de::DeserializeOwned>(
+    object: Map<String, Value>,
+) -> Result<T, serde_json::Error> {
     serde_json::from_value(Value::Object(object))
 }
 

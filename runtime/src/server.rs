@@ -124,7 +124,10 @@ fn xrpc_error(status: StatusCode, name: &str, message: Option<&str>) -> Response
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         bytes,
     )
         .into_response()
@@ -161,7 +164,11 @@ fn answer<O: Payload, E>(result: Result<O, ServerError<E>>) -> Response {
 fn decode_params<P: Params>(uri: &Uri) -> Result<P, Response> {
     let pairs = crate::xrpc::parse_query_string(uri.query().unwrap_or(""));
     let params = P::from_query(&pairs).map_err(|e| {
-        xrpc_error(StatusCode::BAD_REQUEST, "InvalidRequest", Some(&e.to_string()))
+        xrpc_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            Some(&e.to_string()),
+        )
     })?;
     params.validate().map_err(|e| {
         xrpc_error(
@@ -172,7 +179,6 @@ fn decode_params<P: Params>(uri: &Uri) -> Result<P, Response> {
     })?;
     Ok(params)
 }
-
 
 /// An XRPC router: one route per method, `501 MethodNotImplemented` for the rest.
 #[derive(Debug, Clone)]

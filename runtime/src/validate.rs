@@ -335,7 +335,11 @@ pub mod check {
 
     /// Range of an integer.
     #[inline]
-    pub fn int_range(value: i64, min: Option<i64>, max: Option<i64>) -> Result<(), ValidationError> {
+    pub fn int_range(
+        value: i64,
+        min: Option<i64>,
+        max: Option<i64>,
+    ) -> Result<(), ValidationError> {
         if let Some(min) = min {
             if value < min {
                 return Err(ValidationError::new(Rule::Minimum { min, actual: value }));
@@ -412,7 +416,10 @@ mod tests {
             .in_field("images")
             .in_field("embed");
         assert_eq!(e.path_string(), "embed.images[2].alt");
-        assert_eq!(e.to_string(), "`embed.images[2].alt` is required but absent");
+        assert_eq!(
+            e.to_string(),
+            "`embed.images[2].alt` is required but absent"
+        );
     }
 
     #[test]

@@ -78,15 +78,19 @@ pub fn language(s: &str) -> Result<(), SyntaxError> {
     {
         tags.next();
     }
-    // variants: 5 to 8 letters or digits, or a digit and 3 letters or digits; no repeats.
-    let variants_start = s.len() - tags.clone().map(|t| t.len() + 1).sum::<usize>();
-    let mut variants_end = variants_start;
+    // variants: 5 to 8 letters or digits, or a digit and 3 letters or digits; no repeats
+    // (compared case-insensitively with the variants before).
+    let variants = tags.clone();
+    let mut count = 0;
     while let Some(t) = tags.peek().copied().filter(|t| is_variant(t)) {
-        let earlier = s.get(variants_start..variants_end).unwrap_or_default();
-        if earlier.split('-').any(|v| v.eq_ignore_ascii_case(t)) {
+        if variants
+            .clone()
+            .take(count)
+            .any(|v| v.eq_ignore_ascii_case(t))
+        {
             return err("a language tag can not repeat a variant subtag");
         }
-        variants_end += t.len() + 1;
+        count += 1;
         tags.next();
     }
     // extensions: a singleton (not x) then one or more subtags of 2 to 8 letters or digits;

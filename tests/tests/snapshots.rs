@@ -29,7 +29,10 @@ fn snapshot(name: &str, paths: &[&str]) {
         return;
     }
     let expected = std::fs::read_to_string(&snap).unwrap_or_else(|e| {
-        panic!("cannot read {}: {e}; run with ATLEX_BLESS=1 to create it", snap.display())
+        panic!(
+            "cannot read {}: {e}; run with ATLEX_BLESS=1 to create it",
+            snap.display()
+        )
     });
     if expected != text {
         let actual = snap.with_extension("rs.actual");
@@ -44,5 +47,8 @@ fn snapshot(name: &str, paths: &[&str]) {
 
 #[test]
 fn create_session() {
-    snapshot("create_session", &["../runtime/lexicons/com/atproto/server/createSession.json"]);
+    snapshot(
+        "create_session",
+        &["../runtime/lexicons/com/atproto/server/createSession.json"],
+    );
 }

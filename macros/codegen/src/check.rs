@@ -105,7 +105,11 @@ impl Checker<'_> {
         for (i, e) in errors.iter().enumerate() {
             if e.name.is_empty() || !e.name.chars().all(|c| c.is_ascii_alphanumeric()) {
                 let msg = format!("error name {:?} is not a name", e.name);
-                self.err(&e.at, &msg, Some("error names are letters and digits, e.g. \"AccountTakedown\""));
+                self.err(
+                    &e.at,
+                    &msg,
+                    Some("error names are letters and digits, e.g. \"AccountTakedown\""),
+                );
             } else if errors[..i].iter().any(|o| o.name == e.name) {
                 let msg = format!("error {:?} is declared twice", e.name);
                 self.err(&e.at, &msg, None);
@@ -115,13 +119,14 @@ impl Checker<'_> {
 
     fn object(&mut self, o: &Object) {
         for list in [&o.required, &o.nullable] {
-            let which = if std::ptr::eq(list, &o.required) { "required" } else { "nullable" };
+            let which = if std::ptr::eq(list, &o.required) {
+                "required"
+            } else {
+                "nullable"
+            };
             for (i, name) in list.iter().enumerate() {
                 if !o.properties.iter().any(|p| p.name == name.value) {
-                    let msg = format!(
-                        "{which} property {:?} is not in `properties`",
-                        name.value
-                    );
+                    let msg = format!("{which} property {:?} is not in `properties`", name.value);
                     let names: Vec<&str> = o.properties.iter().map(|p| p.name.as_str()).collect();
                     let hint = match crate::model::closest(&name.value, &names) {
                         Some(best) => format!("did you mean {best:?}?"),
@@ -140,7 +145,10 @@ impl Checker<'_> {
                 let ok = match &p.schema.kind {
                     Kind::Boolean(_) | Kind::Integer(_) | Kind::String(_) | Kind::Unknown => true,
                     Kind::Array(items, _) => {
-                        matches!(items.kind, Kind::Boolean(_) | Kind::Integer(_) | Kind::String(_))
+                        matches!(
+                            items.kind,
+                            Kind::Boolean(_) | Kind::Integer(_) | Kind::String(_)
+                        )
                     }
                     _ => false,
                 };
@@ -167,18 +175,29 @@ impl Checker<'_> {
             Kind::Null | Kind::CidLink | Kind::Unknown | Kind::Ref(_) => {}
             Kind::Boolean(b) => {
                 if let (Some(d), Some(_)) = (&b.default, &b.const_) {
-                    self.err(&d.at, "`default` and `const` cannot both be set", Some("a constant needs no default: remove `default`"));
+                    self.err(
+                        &d.at,
+                        "`default` and `const` cannot both be set",
+                        Some("a constant needs no default: remove `default`"),
+                    );
                 }
             }
             Kind::Integer(c) => {
                 if let (Some(min), Some(max)) = (&c.minimum, &c.maximum) {
                     if min.value > max.value {
-                        let msg = format!("`minimum` {} is greater than `maximum` {}", min.value, max.value);
+                        let msg = format!(
+                            "`minimum` {} is greater than `maximum` {}",
+                            min.value, max.value
+                        );
                         self.err(&min.at, &msg, None);
                     }
                 }
                 if let (Some(d), Some(_)) = (&c.default, &c.const_) {
-                    self.err(&d.at, "`default` and `const` cannot both be set", Some("a constant needs no default: remove `default`"));
+                    self.err(
+                        &d.at,
+                        "`default` and `const` cannot both be set",
+                        Some("a constant needs no default: remove `default`"),
+                    );
                 }
                 for (what, v) in [("default", &c.default), ("const", &c.const_)] {
                     let Some(v) = v else { continue };
@@ -188,14 +207,19 @@ impl Checker<'_> {
                         let msg = format!(
                             "`{what}` {} is outside [minimum, maximum] = [{}, {}]",
                             v.value,
-                            c.minimum.as_ref().map_or("-inf".to_owned(), |m| m.value.to_string()),
-                            c.maximum.as_ref().map_or("inf".to_owned(), |m| m.value.to_string()),
+                            c.minimum
+                                .as_ref()
+                                .map_or("-inf".to_owned(), |m| m.value.to_string()),
+                            c.maximum
+                                .as_ref()
+                                .map_or("inf".to_owned(), |m| m.value.to_string()),
                         );
                         self.err(&v.at, &msg, None);
                     }
                     if let Some(e) = &c.enum_ {
                         if !e.value.contains(&v.value) {
-                            let msg = format!("`{what}` {} is not one of `enum` {:?}", v.value, e.value);
+                            let msg =
+                                format!("`{what}` {} is not one of `enum` {:?}", v.value, e.value);
                             self.err(&v.at, &msg, None);
                         }
                     }
@@ -203,15 +227,27 @@ impl Checker<'_> {
             }
             Kind::String(c) => {
                 self.len_pair(&c.min_length, &c.max_length, "minLength", "maxLength");
-                self.len_pair(&c.min_graphemes, &c.max_graphemes, "minGraphemes", "maxGraphemes");
+                self.len_pair(
+                    &c.min_graphemes,
+                    &c.max_graphemes,
+                    "minGraphemes",
+                    "maxGraphemes",
+                );
                 if let (Some(d), Some(_)) = (&c.default, &c.const_) {
-                    self.err(&d.at, "`default` and `const` cannot both be set", Some("a constant needs no default: remove `default`"));
+                    self.err(
+                        &d.at,
+                        "`default` and `const` cannot both be set",
+                        Some("a constant needs no default: remove `default`"),
+                    );
                 }
                 for (what, v) in [("default", &c.default), ("const", &c.const_)] {
                     let Some(v) = v else { continue };
                     if let Some(e) = &c.enum_ {
                         if !e.value.contains(&v.value) {
-                            let msg = format!("`{what}` {:?} is not one of `enum` {:?}", v.value, e.value);
+                            let msg = format!(
+                                "`{what}` {:?} is not one of `enum` {:?}",
+                                v.value, e.value
+                            );
                             self.err(&v.at, &msg, None);
                         }
                     }
@@ -229,7 +265,10 @@ impl Checker<'_> {
                     if c.max_length.as_ref().is_some_and(|m| len > m.value)
                         || c.min_length.as_ref().is_some_and(|m| len < m.value)
                     {
-                        let msg = format!("`{what}` {:?} breaks the string's minLength/maxLength", v.value);
+                        let msg = format!(
+                            "`{what}` {:?} breaks the string's minLength/maxLength",
+                            v.value
+                        );
                         self.err(&v.at, &msg, None);
                     }
                 }
@@ -239,7 +278,10 @@ impl Checker<'_> {
                 if let Some(accept) = &c.accept {
                     for a in &accept.value {
                         if !valid_mime(&a.value, true) {
-                            let msg = format!("blob `accept` entry {:?} is not a MIME type or pattern", a.value);
+                            let msg = format!(
+                                "blob `accept` entry {:?} is not a MIME type or pattern",
+                                a.value
+                            );
                             self.err(&a.at, &msg, Some("use a MIME type like \"image/png\", a pattern like \"image/*\", or \"*/*\""));
                         }
                     }
@@ -252,7 +294,11 @@ impl Checker<'_> {
             Kind::Object(o) => self.object(o),
             Kind::Union(u) => {
                 if u.closed && u.refs.is_empty() {
-                    self.err(&s.at, "a closed union needs at least one ref", Some("add refs, or remove `\"closed\": true`"));
+                    self.err(
+                        &s.at,
+                        "a closed union needs at least one ref",
+                        Some("add refs, or remove `\"closed\": true`"),
+                    );
                 }
                 for (i, r) in u.refs.iter().enumerate() {
                     if u.refs[..i].iter().any(|o| o.value == r.value) {
@@ -273,7 +319,10 @@ impl Checker<'_> {
     ) {
         if let (Some(min), Some(max)) = (min, max) {
             if min.value > max.value {
-                let msg = format!("`{min_name}` {} is greater than `{max_name}` {}", min.value, max.value);
+                let msg = format!(
+                    "`{min_name}` {} is greater than `{max_name}` {}",
+                    min.value, max.value
+                );
                 self.err(&min.at, &msg, None);
             }
         }
@@ -298,7 +347,8 @@ fn valid_mime(s: &str, allow_wildcards: bool) -> bool {
     };
     let token = |t: &str| {
         !t.is_empty()
-            && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
     };
     if allow_wildcards && ty == "*" && sub == "*" {
         return true;
@@ -312,7 +362,13 @@ mod tests {
 
     #[test]
     fn mime_patterns() {
-        for ok in ["image/png", "image/*", "*/*", "application/vnd.ipld.car", "text/plain; charset=utf-8"] {
+        for ok in [
+            "image/png",
+            "image/*",
+            "*/*",
+            "application/vnd.ipld.car",
+            "text/plain; charset=utf-8",
+        ] {
             assert!(valid_mime(ok, true), "{ok}");
         }
         for bad in ["image", "image/", "/png", "*/png", "im age/png", ""] {

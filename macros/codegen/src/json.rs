@@ -305,9 +305,7 @@ impl TextParser<'_> {
                                     "expected `,` or `}}` in an object, found {c:?}"
                                 )))
                             }
-                            None => {
-                                return Err(self.err("unexpected end inside an object".into()))
-                            }
+                            None => return Err(self.err("unexpected end inside an object".into())),
                         }
                     }
                 }
@@ -492,12 +490,18 @@ fn parse_object_body(
             }
         };
         if members.iter().any(|m| m.key == key) {
-            return Err(tok_err(key_span, format!("duplicate key {key:?} in an object")));
+            return Err(tok_err(
+                key_span,
+                format!("duplicate key {key:?} in an object"),
+            ));
         }
         match iter.next() {
             Some(TokenTree::Punct(p)) if p.as_char() == ':' => {}
             Some(other) => {
-                return Err(tok_err(other.span(), format!("expected `:` after key {key:?}")))
+                return Err(tok_err(
+                    other.span(),
+                    format!("expected `:` after key {key:?}"),
+                ))
             }
             None => return Err(tok_err(key_span, format!("expected `:` after key {key:?}"))),
         }
@@ -532,7 +536,10 @@ fn parse_token_value(
     depth: usize,
 ) -> Result<Json, SyntaxError> {
     if depth > MAX_DEPTH {
-        return Err(tok_err(prev_span, format!("nesting deeper than {MAX_DEPTH} levels")));
+        return Err(tok_err(
+            prev_span,
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        ));
     }
     let tt = iter
         .next()

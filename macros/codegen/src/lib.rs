@@ -53,7 +53,12 @@ pub fn expand(request: &Request, root: &Path) -> TokenStream {
                 doc.id,
                 first.origin.path.as_deref().unwrap_or("inline")
             );
-            cx.error(&doc.origin, &doc.id_at, &msg, Some("each NSID may be defined once in a lexicon set"));
+            cx.error(
+                &doc.origin,
+                &doc.id_at,
+                &msg,
+                Some("each NSID may be defined once in a lexicon set"),
+            );
             dup[i] = true;
         } else {
             seen.insert(&doc.id, doc);
@@ -89,8 +94,17 @@ pub fn expand(request: &Request, root: &Path) -> TokenStream {
         .files
         .iter()
         .filter(|f| !emitted.contains(f.as_str()))
-        .map(|f| quote!(const _: &str = ::core::include_str!(#f);));
-    let tracking = quote!(#(#tracking)*);
+        .map(|f| {
+            quote!(
+                const _: &str = ::core::include_str!(#f);
+            )
+        });
+    let env_tracking = read.env_vars.iter().map(|v| {
+        quote!(
+            const _: ::core::option::Option<&str> = ::core::option_env!(#v);
+        )
+    });
+    let tracking = quote!(#(#tracking)* #(#env_tracking)*);
 
     if !cx.is_empty() {
         let errors = cx.into_errors();
@@ -103,14 +117,22 @@ pub fn expand(request: &Request, root: &Path) -> TokenStream {
 
 /// The NSIDs to emit under `include`: the matching documents and, transitively, every document
 /// they reference. `None` when there is no `include`.
-fn included(cx: &mut Ctxt, reg: &Registry<'_>, include: &[(String, Span)]) -> Option<BTreeSet<String>> {
+fn included(
+    cx: &mut Ctxt,
+    reg: &Registry<'_>,
+    include: &[(String, Span)],
+) -> Option<BTreeSet<String>> {
     if include.is_empty() {
         return None;
     }
     let mut out = BTreeSet::new();
     let mut queue: Vec<String> = Vec::new();
     for (pattern, span) in include {
-        let matched: Vec<&String> = reg.docs.keys().filter(|n| nsid_matches(pattern, n)).collect();
+        let matched: Vec<&String> = reg
+            .docs
+            .keys()
+            .filter(|n| nsid_matches(pattern, n))
+            .collect();
         if matched.is_empty() {
             cx.push(Diagnostic::spanned(
                 *span,
@@ -123,7 +145,9 @@ fn included(cx: &mut Ctxt, reg: &Registry<'_>, include: &[(String, Span)]) -> Op
         if !out.insert(nsid.clone()) {
             continue;
         }
-        let Some(info) = reg.docs.get(&nsid) else { continue };
+        let Some(info) = reg.docs.get(&nsid) else {
+            continue;
+        };
         for def in &info.doc.defs {
             let mut refs = Vec::new();
             resolve::for_each_schema(
@@ -149,7 +173,11 @@ fn included(cx: &mut Ctxt, reg: &Registry<'_>, include: &[(String, Span)]) -> Op
 /// `com.atproto.server.*` matches every NSID under `com.atproto.server`; otherwise exact.
 pub fn nsid_matches(pattern: &str, nsid: &str) -> bool {
     match pattern.strip_suffix(".*") {
-        Some(prefix) => nsid.len() > prefix.len() + 1 && nsid.starts_with(prefix) && nsid.as_bytes()[prefix.len()] == b'.',
+        Some(prefix) => {
+            nsid.len() > prefix.len() + 1
+                && nsid.starts_with(prefix)
+                && nsid.as_bytes()[prefix.len()] == b'.'
+        }
         None if pattern == "*" => true,
         None => pattern == nsid,
     }

@@ -368,7 +368,11 @@ pub fn read_document(
             if !matches!(m.value.value, Value::Number(Number::Int(1))) {
                 let at = root.child("lexicon", m.value.pos);
                 let msg = format!("`lexicon` must be 1, found {}", describe(&m.value.value));
-                r.err(&at, &msg, Some("atlex reads version 1 of the lexicon language"));
+                r.err(
+                    &at,
+                    &msg,
+                    Some("atlex reads version 1 of the lexicon language"),
+                );
             }
         }
     }
@@ -471,14 +475,23 @@ fn describe(v: &Value) -> String {
 
 /// The string formats, by their lexicon names.
 const FORMAT_NAMES: &[&str] = &[
-    "at-identifier", "at-uri", "cid", "datetime", "did", "handle", "nsid", "tid", "record-key",
-    "uri", "language",
+    "at-identifier",
+    "at-uri",
+    "cid",
+    "datetime",
+    "did",
+    "handle",
+    "nsid",
+    "tid",
+    "record-key",
+    "uri",
+    "language",
 ];
 
 /// The field types allowed inside objects, arrays and defs.
 const FIELD_TYPES: &[&str] = &[
-    "null", "boolean", "integer", "string", "bytes", "cid-link", "blob", "array", "object",
-    "ref", "union", "unknown",
+    "null", "boolean", "integer", "string", "bytes", "cid-link", "blob", "array", "object", "ref",
+    "union", "unknown",
 ];
 
 /// Reads JSON into the model, reporting mistakes into the context.
@@ -519,7 +532,10 @@ impl Reader<'_> {
             let key_at = at.child(&m.key, m.key_pos);
             let msg = format!("unknown property `{}` in {what}", m.key);
             let hint = match closest(&m.key, allowed) {
-                Some(best) => format!("did you mean `{best}`? {what} may have: {}", allowed.join(", ")),
+                Some(best) => format!(
+                    "did you mean `{best}`? {what} may have: {}",
+                    allowed.join(", ")
+                ),
                 None => format!("{what} may have: {}", allowed.join(", ")),
             };
             self.err(&key_at, &msg, Some(&hint));
@@ -613,7 +629,10 @@ impl Reader<'_> {
                 Some(Located { value: out, at: a })
             }
             other => {
-                let msg = format!("`{key}` must be an array of strings, found {}", describe(other));
+                let msg = format!(
+                    "`{key}` must be an array of strings, found {}",
+                    describe(other)
+                );
                 self.err(&a, &msg, None);
                 None
             }
@@ -647,13 +666,22 @@ impl Reader<'_> {
         let description = self.opt_string(members, &at, "description");
         let kind = match ty {
             "record" => {
-                self.check_keys(members, &at, &["type", "description", "key", "record"], "a record definition");
+                self.check_keys(
+                    members,
+                    &at,
+                    &["type", "description", "key", "record"],
+                    "a record definition",
+                );
                 let key = self.opt_string(members, &at, "key");
                 let key_at = field(members, "key")
                     .map(|m| at.child("key", m.value.pos))
                     .unwrap_or_else(|| at.clone());
                 let Some(rm) = field(members, "record") else {
-                    self.err(&at, "a record definition needs a `record` object schema", None);
+                    self.err(
+                        &at,
+                        "a record definition needs a `record` object schema",
+                        None,
+                    );
                     return None;
                 };
                 let record_at = at.child("record", rm.value.pos);
@@ -661,7 +689,9 @@ impl Reader<'_> {
                 match self.type_of(rmembers, &record_at) {
                     Some("object") => {}
                     Some(other) => {
-                        let msg = format!("a record's `record` must be of type \"object\", found {other:?}");
+                        let msg = format!(
+                            "a record's `record` must be of type \"object\", found {other:?}"
+                        );
                         self.err(&record_at, &msg, None);
                         return None;
                     }
@@ -678,14 +708,25 @@ impl Reader<'_> {
             "query" | "procedure" => {
                 let is_proc = ty == "procedure";
                 let allowed: &[&str] = if is_proc {
-                    &["type", "description", "parameters", "input", "output", "errors"]
+                    &[
+                        "type",
+                        "description",
+                        "parameters",
+                        "input",
+                        "output",
+                        "errors",
+                    ]
                 } else {
                     &["type", "description", "parameters", "output", "errors"]
                 };
                 let what = if is_proc { "a procedure" } else { "a query" };
                 self.check_keys(members, &at, allowed, what);
                 let parameters = self.params(members, &at);
-                let input = if is_proc { self.body(members, &at, "input") } else { None };
+                let input = if is_proc {
+                    self.body(members, &at, "input")
+                } else {
+                    None
+                };
                 let output = self.body(members, &at, "output");
                 let errors = self.errors(members, &at);
                 let m = Method {
@@ -701,14 +742,24 @@ impl Reader<'_> {
                 }
             }
             "subscription" => {
-                self.check_keys(members, &at, &["type", "description", "parameters", "message", "errors"], "a subscription");
+                self.check_keys(
+                    members,
+                    &at,
+                    &["type", "description", "parameters", "message", "errors"],
+                    "a subscription",
+                );
                 let parameters = self.params(members, &at);
                 let message = match field(members, "message") {
                     None => None,
                     Some(m) => {
                         let ma = at.child("message", m.value.pos);
                         let mm = self.object(&m.value, &ma)?;
-                        self.check_keys(mm, &ma, &["description", "schema"], "a subscription message");
+                        self.check_keys(
+                            mm,
+                            &ma,
+                            &["description", "schema"],
+                            "a subscription message",
+                        );
                         match field(mm, "schema") {
                             None => None,
                             Some(s) => {
@@ -726,7 +777,12 @@ impl Reader<'_> {
                 })
             }
             "permission-set" => {
-                self.check_keys(members, &at, &["type", "description", "title", "detail", "permissions"], "a permission set");
+                self.check_keys(
+                    members,
+                    &at,
+                    &["type", "description", "title", "detail", "permissions"],
+                    "a permission set",
+                );
                 if let Some(m) = field(members, "permissions") {
                     let pa = at.child("permissions", m.value.pos);
                     match &m.value.value {
@@ -738,13 +794,20 @@ impl Reader<'_> {
                                         self.err(&ia, "a permission set holds only `\"type\": \"permission\"` entries", None);
                                     }
                                     if self.opt_string(pm, &ia, "resource").is_none() {
-                                        self.err(&ia, "a permission needs a `resource` string", None);
+                                        self.err(
+                                            &ia,
+                                            "a permission needs a `resource` string",
+                                            None,
+                                        );
                                     }
                                 }
                             }
                         }
                         other => {
-                            let msg = format!("`permissions` must be an array, found {}", describe(other));
+                            let msg = format!(
+                                "`permissions` must be an array, found {}",
+                                describe(other)
+                            );
                             self.err(&pa, &msg, None);
                         }
                     }
@@ -794,13 +857,22 @@ impl Reader<'_> {
         let m = field(members, key)?;
         let ba = at.child(key, m.value.pos);
         let bm = self.object(&m.value, &ba)?;
-        self.check_keys(bm, &ba, &["encoding", "schema", "description"], "an input or output body");
+        self.check_keys(
+            bm,
+            &ba,
+            &["encoding", "schema", "description"],
+            "an input or output body",
+        );
         let encoding = match self.opt_string(bm, &ba, "encoding") {
             Some(e) => e,
             None => {
                 if field(bm, "encoding").is_none() {
                     let msg = format!("`{key}` needs an `encoding`");
-                    self.err(&ba, &msg, Some("for JSON bodies write `\"encoding\": \"application/json\"`"));
+                    self.err(
+                        &ba,
+                        &msg,
+                        Some("for JSON bodies write `\"encoding\": \"application/json\"`"),
+                    );
                 }
                 return None;
             }
@@ -828,7 +900,10 @@ impl Reader<'_> {
         };
         let ea = at.child("errors", m.value.pos);
         let Value::Array(items) = &m.value.value else {
-            let msg = format!("`errors` must be an array, found {}", describe(&m.value.value));
+            let msg = format!(
+                "`errors` must be an array, found {}",
+                describe(&m.value.value)
+            );
             self.err(&ea, &msg, None);
             return out;
         };
@@ -856,8 +931,17 @@ impl Reader<'_> {
     }
 
     fn object_schema(&mut self, members: &[Member], at: &At, is_params: bool) -> Option<Object> {
-        let what = if is_params { "a params schema" } else { "an object schema" };
-        self.check_keys(members, at, &["type", "description", "properties", "required", "nullable"], what);
+        let what = if is_params {
+            "a params schema"
+        } else {
+            "an object schema"
+        };
+        self.check_keys(
+            members,
+            at,
+            &["type", "description", "properties", "required", "nullable"],
+            what,
+        );
         let mut properties = Vec::new();
         if let Some(m) = field(members, "properties") {
             let pa = at.child("properties", m.value.pos);
@@ -901,7 +985,12 @@ impl Reader<'_> {
                 Kind::Null
             }
             "boolean" => {
-                self.check_keys(members, &at, &["type", "description", "default", "const"], "a boolean schema");
+                self.check_keys(
+                    members,
+                    &at,
+                    &["type", "description", "default", "const"],
+                    "a boolean schema",
+                );
                 Kind::Boolean(BoolC {
                     default: self.opt_bool(members, &at, "default"),
                     const_: self.opt_bool(members, &at, "const"),
@@ -911,7 +1000,15 @@ impl Reader<'_> {
                 self.check_keys(
                     members,
                     &at,
-                    &["type", "description", "default", "const", "minimum", "maximum", "enum"],
+                    &[
+                        "type",
+                        "description",
+                        "default",
+                        "const",
+                        "minimum",
+                        "maximum",
+                        "enum",
+                    ],
                     "an integer schema",
                 );
                 let enum_ = match field(members, "enum") {
@@ -924,13 +1021,21 @@ impl Reader<'_> {
                                 for (i, item) in items.iter().enumerate() {
                                     match item.value {
                                         Value::Number(Number::Int(v)) => vals.push(v),
-                                        _ => self.err(&ea.index(i, item.pos), "integer `enum` values must be integers", None),
+                                        _ => self.err(
+                                            &ea.index(i, item.pos),
+                                            "integer `enum` values must be integers",
+                                            None,
+                                        ),
                                     }
                                 }
-                                Some(Located { value: vals, at: ea })
+                                Some(Located {
+                                    value: vals,
+                                    at: ea,
+                                })
                             }
                             other => {
-                                let msg = format!("`enum` must be an array, found {}", describe(other));
+                                let msg =
+                                    format!("`enum` must be an array, found {}", describe(other));
                                 self.err(&ea, &msg, None);
                                 None
                             }
@@ -950,8 +1055,17 @@ impl Reader<'_> {
                     members,
                     &at,
                     &[
-                        "type", "description", "format", "default", "const", "minLength", "maxLength",
-                        "minGraphemes", "maxGraphemes", "knownValues", "enum",
+                        "type",
+                        "description",
+                        "format",
+                        "default",
+                        "const",
+                        "minLength",
+                        "maxLength",
+                        "minGraphemes",
+                        "maxGraphemes",
+                        "knownValues",
+                        "enum",
                     ],
                     "a string schema",
                 );
@@ -966,7 +1080,10 @@ impl Reader<'_> {
                                     let msg = format!("unknown string format {f:?}");
                                     let names = FORMAT_NAMES;
                                     let hint = match closest(f, &names) {
-                                        Some(best) => format!("did you mean {best:?}? The formats are: {}", names.join(", ")),
+                                        Some(best) => format!(
+                                            "did you mean {best:?}? The formats are: {}",
+                                            names.join(", ")
+                                        ),
                                         None => format!("the formats are: {}", names.join(", ")),
                                     };
                                     self.err(&fa, &msg, Some(&hint));
@@ -974,7 +1091,8 @@ impl Reader<'_> {
                                 }
                             },
                             other => {
-                                let msg = format!("`format` must be a string, found {}", describe(other));
+                                let msg =
+                                    format!("`format` must be a string, found {}", describe(other));
                                 self.err(&fa, &msg, None);
                                 None
                             }
@@ -991,11 +1109,21 @@ impl Reader<'_> {
                 });
                 let default = self.opt_string(members, &at, "default").map(|v| Located {
                     value: v,
-                    at: at.child("default", field(members, "default").map(|m| m.value.pos).unwrap_or(at.pos)),
+                    at: at.child(
+                        "default",
+                        field(members, "default")
+                            .map(|m| m.value.pos)
+                            .unwrap_or(at.pos),
+                    ),
                 });
                 let const_ = self.opt_string(members, &at, "const").map(|v| Located {
                     value: v,
-                    at: at.child("const", field(members, "const").map(|m| m.value.pos).unwrap_or(at.pos)),
+                    at: at.child(
+                        "const",
+                        field(members, "const")
+                            .map(|m| m.value.pos)
+                            .unwrap_or(at.pos),
+                    ),
                 });
                 Kind::String(StrC {
                     format,
@@ -1010,7 +1138,12 @@ impl Reader<'_> {
                 })
             }
             "bytes" => {
-                self.check_keys(members, &at, &["type", "description", "minLength", "maxLength"], "a bytes schema");
+                self.check_keys(
+                    members,
+                    &at,
+                    &["type", "description", "minLength", "maxLength"],
+                    "a bytes schema",
+                );
                 Kind::Bytes(LenC {
                     min_length: self.opt_count(members, &at, "minLength"),
                     max_length: self.opt_count(members, &at, "maxLength"),
@@ -1021,16 +1154,30 @@ impl Reader<'_> {
                 Kind::CidLink
             }
             "blob" => {
-                self.check_keys(members, &at, &["type", "description", "accept", "maxSize"], "a blob schema");
+                self.check_keys(
+                    members,
+                    &at,
+                    &["type", "description", "accept", "maxSize"],
+                    "a blob schema",
+                );
                 Kind::Blob(BlobC {
                     accept: self.opt_string_list(members, &at, "accept"),
                     max_size: self.opt_count(members, &at, "maxSize"),
                 })
             }
             "array" => {
-                self.check_keys(members, &at, &["type", "description", "items", "minLength", "maxLength"], "an array schema");
+                self.check_keys(
+                    members,
+                    &at,
+                    &["type", "description", "items", "minLength", "maxLength"],
+                    "an array schema",
+                );
                 let Some(items) = field(members, "items") else {
-                    self.err(&at, "an array schema needs `items`", Some("add `\"items\": { \"type\": ... }`"));
+                    self.err(
+                        &at,
+                        "an array schema needs `items`",
+                        Some("add `\"items\": { \"type\": ... }`"),
+                    );
                     return None;
                 };
                 let ia = at.child("items", items.value.pos);
@@ -1046,7 +1193,12 @@ impl Reader<'_> {
             "object" => Kind::Object(self.object_schema(members, &at, false)?),
             "params" => Kind::Object(self.object_schema(members, &at, true)?),
             "ref" => {
-                self.check_keys(members, &at, &["type", "description", "ref"], "a ref schema");
+                self.check_keys(
+                    members,
+                    &at,
+                    &["type", "description", "ref"],
+                    "a ref schema",
+                );
                 match field(members, "ref") {
                     None => {
                         self.err(&at, "a ref schema needs `ref`", Some("e.g. `\"ref\": \"#localDef\"` or `\"ref\": \"com.atproto.repo.strongRef\"`"));
@@ -1063,7 +1215,12 @@ impl Reader<'_> {
                 }
             }
             "union" => {
-                self.check_keys(members, &at, &["type", "description", "refs", "closed"], "a union schema");
+                self.check_keys(
+                    members,
+                    &at,
+                    &["type", "description", "refs", "closed"],
+                    "a union schema",
+                );
                 let refs = match self.opt_string_list(members, &at, "refs") {
                     Some(l) => l.value,
                     None => {
@@ -1073,7 +1230,10 @@ impl Reader<'_> {
                         return None;
                     }
                 };
-                let closed = self.opt_bool(members, &at, "closed").map(|b| b.value).unwrap_or(false);
+                let closed = self
+                    .opt_bool(members, &at, "closed")
+                    .map(|b| b.value)
+                    .unwrap_or(false);
                 Kind::Union(UnionC { refs, closed })
             }
             "unknown" => {
@@ -1082,17 +1242,34 @@ impl Reader<'_> {
             }
             "record" | "query" | "procedure" | "subscription" | "permission-set" | "token" => {
                 let msg = format!("{ty:?} is a definition type and cannot be used here");
-                let ta = at.child("type", field(members, "type").map(|m| m.value.pos).unwrap_or(at.pos));
-                self.err(&ta, &msg, Some("define it under `defs` and point at it with a `ref`"));
+                let ta = at.child(
+                    "type",
+                    field(members, "type")
+                        .map(|m| m.value.pos)
+                        .unwrap_or(at.pos),
+                );
+                self.err(
+                    &ta,
+                    &msg,
+                    Some("define it under `defs` and point at it with a `ref`"),
+                );
                 return None;
             }
             other => {
                 let msg = format!("unknown type {other:?}");
                 let hint = match closest(other, FIELD_TYPES) {
-                    Some(best) => format!("did you mean {best:?}? The field types are: {}", FIELD_TYPES.join(", ")),
+                    Some(best) => format!(
+                        "did you mean {best:?}? The field types are: {}",
+                        FIELD_TYPES.join(", ")
+                    ),
                     None => format!("the field types are: {}", FIELD_TYPES.join(", ")),
                 };
-                let ta = at.child("type", field(members, "type").map(|m| m.value.pos).unwrap_or(at.pos));
+                let ta = at.child(
+                    "type",
+                    field(members, "type")
+                        .map(|m| m.value.pos)
+                        .unwrap_or(at.pos),
+                );
                 self.err(&ta, &msg, Some(&hint));
                 return None;
             }

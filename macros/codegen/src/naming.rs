@@ -27,7 +27,10 @@ fn words(name: &str) -> Vec<String> {
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
             // A new word starts at an upper-case letter after a lower-case letter or digit,
             // or at the last upper-case letter of an acronym followed by lower case.
-            if prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower) {
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
                 out.push(std::mem::take(&mut cur));
             }
         }
@@ -118,7 +121,11 @@ impl Namer {
         if self.taken.insert(wanted.to_owned()) {
             return wanted.to_owned();
         }
-        let sep = if wanted.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
+        let sep = if wanted.ends_with(|c: char| c.is_ascii_digit()) {
+            "_"
+        } else {
+            ""
+        };
         for n in 2.. {
             let candidate = format!("{wanted}{sep}{n}");
             if self.taken.insert(candidate.clone()) {
@@ -157,7 +164,10 @@ mod tests {
             assert_eq!(pascal_case(name), pascal, "pascal_case({name:?})");
         }
         assert_eq!(screaming_snake_case("reasonSpam"), "REASON_SPAM");
-        assert_eq!(value_variant("app.bsky.feed.defs#requestLess"), "RequestLess");
+        assert_eq!(
+            value_variant("app.bsky.feed.defs#requestLess"),
+            "RequestLess"
+        );
         assert_eq!(value_variant("!no-unauthenticated"), "NoUnauthenticated");
         assert_eq!(value_variant("en-US"), "EnUs");
     }

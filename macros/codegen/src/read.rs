@@ -41,6 +41,41 @@ pub struct ReadResult {
     pub docs: Vec<Document>,
     /// Absolute paths of every file read, parsed or not.
     pub files: Vec<String>,
+    /// Environment variables used in paths (`${NAME}`), tracked so cargo rebuilds on change.
+    pub env_vars: Vec<String>,
+}
+
+/// Replaces `${NAME}` in a path with the environment variable's value.
+fn expand_env(path: &str, vars: &mut Vec<String>) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(format!("unclosed `${{` in path {path:?}"));
+        };
+        let name = &after[..end];
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(format!(
+                "`${{{name}}}` in path {path:?} is not an environment variable name"
+            ));
+        }
+        if !vars.iter().any(|v| v == name) {
+            vars.push(name.to_owned());
+        }
+        match std::env::var(name) {
+            Ok(value) => out.push_str(&value),
+            Err(_) => {
+                return Err(format!(
+                    "path {path:?} uses the environment variable {name}, which is not set (or not UTF-8)\n  = help: set {name} for the build, e.g. `{name}=/path/to/lexicons cargo build`"
+                ))
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Reads every source; errors go to `cx`.
@@ -63,7 +98,15 @@ pub fn read_sources(cx: &mut Ctxt, root: &Path, sources: &[Source]) -> ReadResul
                     Err(e) => cx.push(syntax_diag(&origin, e)),
                 }
             }
-            Source::Path(rel, span) => {
+            Source::Path(written, span) => {
+                let rel = match expand_env(written, &mut out.env_vars) {
+                    Ok(p) => p,
+                    Err(msg) => {
+                        cx.push(Diagnostic::spanned(*span, msg));
+                        continue;
+                    }
+                };
+                let rel = &rel;
                 let path = root.join(rel);
                 match std::fs::metadata(&path) {
                     Err(e) => cx.push(Diagnostic::spanned(
@@ -151,14 +194,20 @@ fn read_file(cx: &mut Ctxt, path: &Path, shown: String, span: Span, out: &mut Re
     let meta = match std::fs::metadata(&abs) {
         Ok(m) => m,
         Err(e) => {
-            cx.push(Diagnostic::spanned(span, format!("cannot read {shown}: {e}")));
+            cx.push(Diagnostic::spanned(
+                span,
+                format!("cannot read {shown}: {e}"),
+            ));
             return;
         }
     };
     if meta.len() > MAX_FILE {
         cx.push(Diagnostic::spanned(
             span,
-            format!("{shown} is {} bytes, larger than any lexicon document should be", meta.len()),
+            format!(
+                "{shown} is {} bytes, larger than any lexicon document should be",
+                meta.len()
+            ),
         ));
         return;
     }
@@ -175,7 +224,10 @@ fn read_file(cx: &mut Ctxt, path: &Path, shown: String, span: Span, out: &mut Re
             let bytes = match std::fs::read(&abs) {
                 Ok(b) => b,
                 Err(e) => {
-                    cx.push(Diagnostic::spanned(span, format!("cannot read {shown}: {e}")));
+                    cx.push(Diagnostic::spanned(
+                        span,
+                        format!("cannot read {shown}: {e}"),
+                    ));
                     return;
                 }
             };
@@ -184,12 +236,16 @@ fn read_file(cx: &mut Ctxt, path: &Path, shown: String, span: Span, out: &mut Re
                 Err(e) => {
                     cx.push(Diagnostic::spanned(
                         span,
-                        format!("{shown} is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+                        format!(
+                            "{shown} is not UTF-8 text (invalid byte at offset {})",
+                            e.utf8_error().valid_up_to()
+                        ),
                     ));
                     return;
                 }
             };
-            let parsed = json::parse_text(text.strip_prefix('\u{feff}').unwrap_or(&text)).map(Rc::new);
+            let parsed =
+                json::parse_text(text.strip_prefix('\u{feff}').unwrap_or(&text)).map(Rc::new);
             CACHE.with(|c| {
                 c.borrow_mut().insert(
                     abs.clone(),

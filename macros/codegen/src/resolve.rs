@@ -82,14 +82,7 @@ impl<'a> Registry<'a> {
             }
             taken_modules.insert(module.clone(), ());
             let names = def_names(doc);
-            out.insert(
-                doc.id.clone(),
-                DocInfo {
-                    doc,
-                    module,
-                    names,
-                },
-            );
+            out.insert(doc.id.clone(), DocInfo { doc, module, names });
         }
         let mut externs = externs;
         externs.sort_by(|a, b| b.prefix.len().cmp(&a.prefix.len()));
@@ -100,7 +93,8 @@ impl<'a> Registry<'a> {
     fn extern_for(&self, nsid: &str) -> Option<&ExternPath> {
         self.externs.iter().find(|e| {
             nsid == e.prefix
-                || (nsid.starts_with(&e.prefix) && nsid.as_bytes().get(e.prefix.len()) == Some(&b'.'))
+                || (nsid.starts_with(&e.prefix)
+                    && nsid.as_bytes().get(e.prefix.len()) == Some(&b'.'))
         })
     }
 
@@ -111,7 +105,9 @@ impl<'a> Registry<'a> {
             return Err(RefError::Malformed("the part after `#` is empty"));
         }
         if atlex_syntax::nsid(nsid).is_err() {
-            return Err(RefError::Malformed("the part before `#` is not a valid NSID"));
+            return Err(RefError::Malformed(
+                "the part before `#` is not a valid NSID",
+            ));
         }
         match self.docs.get(nsid) {
             Some(info) => match info.doc.defs.iter().find(|d| d.name == name) {
@@ -136,7 +132,13 @@ impl<'a> Registry<'a> {
     pub fn type_path(&self, from: &str, raw: &str) -> TokenStream {
         let (nsid, name) = split_ref(from, raw);
         if let Some(info) = self.docs.get(nsid) {
-            let item = format_ident!("{}", info.names.get(name).cloned().unwrap_or_else(|| pascal_case(name)));
+            let item = format_ident!(
+                "{}",
+                info.names
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| pascal_case(name))
+            );
             if nsid == from {
                 return quote!(#item);
             }
@@ -196,7 +198,10 @@ impl<'a> Registry<'a> {
             Ok(Target::Local(_, def)) => match &def.kind {
                 DefKind::Token => Some(RefError::Token),
                 DefKind::Record(_) => None,
-                DefKind::Schema(Schema { kind: Kind::Object(_), .. }) => None,
+                DefKind::Schema(Schema {
+                    kind: Kind::Object(_),
+                    ..
+                }) => None,
                 other if in_union => Some(RefError::NotObject(other.type_name())),
                 DefKind::Schema(_) => None,
                 other => Some(RefError::NotObject(other.type_name())),
@@ -294,7 +299,9 @@ fn def_names(doc: &Document) -> BTreeMap<String, String> {
         let name = match &main.kind {
             DefKind::Record(_) => namer.claim("Record"),
             DefKind::Token => namer.claim("MAIN"),
-            DefKind::Query(_) | DefKind::Procedure(_) | DefKind::Subscription(_) => "Method".to_owned(),
+            DefKind::Query(_) | DefKind::Procedure(_) | DefKind::Subscription(_) => {
+                "Method".to_owned()
+            }
             DefKind::PermissionSet => namer.claim("PERMISSIONS"),
             DefKind::Schema(_) => namer.claim("Main"),
         };

@@ -1,4 +1,6 @@
-use super::{DecodeError, ParamsError, Error, ErrorKind, Params, Payload, Procedure, Query, XrpcError};
+use super::{
+    DecodeError, Error, ErrorKind, Params, ParamsError, Payload, Procedure, Query, XrpcError,
+};
 use crate::Validate;
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Method};
@@ -155,7 +157,10 @@ impl<T: Transport> Client<T> {
 }
 
 impl<T: Transport> XrpcClient for Client<T> {
-    async fn send_xrpc(&self, request: XrpcRequest) -> Result<http::Response<Bytes>, TransportError> {
+    async fn send_xrpc(
+        &self,
+        request: XrpcRequest,
+    ) -> Result<http::Response<Bytes>, TransportError> {
         let mut url = format!("{}/xrpc/{}", self.base, request.nsid);
         if !request.query.is_empty() {
             url.push('?');
@@ -249,7 +254,11 @@ impl Transport for ReqwestTransport {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         let req = reqwest::Request::try_from(request).map_err(TransportError::new)?;
-        let mut resp = self.client.execute(req).await.map_err(TransportError::new)?;
+        let mut resp = self
+            .client
+            .execute(req)
+            .await
+            .map_err(TransportError::new)?;
         let mut builder = http::Response::builder().status(resp.status());
         if let Some(h) = builder.headers_mut() {
             *h = std::mem::take(resp.headers_mut());

@@ -9,15 +9,15 @@ mod error;
 mod payload;
 mod query;
 
-pub use client::{Client, ClientError, Transport, TransportError, XrpcClient, XrpcRequest};
 #[cfg(feature = "reqwest")]
 pub use client::ReqwestTransport;
+pub use client::{Client, ClientError, Transport, TransportError, XrpcClient, XrpcRequest};
 pub use error::{DecodeError, Error, XrpcError};
 pub use http::StatusCode;
 pub use payload::{Body, Payload};
-pub use query::{NoParams, ParamKind, Params, ParamsError};
 #[doc(hidden)]
 pub use query::parse_query_string;
+pub use query::{NoParams, ParamKind, Params, ParamsError};
 
 #[doc(hidden)]
 pub use client::{call_procedure, call_query};

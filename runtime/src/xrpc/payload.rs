@@ -28,7 +28,11 @@ impl<T: JsonPayload> Payload for T {
     fn decode(content_type: Option<&str>, body: Bytes) -> Result<Self, String> {
         match content_type {
             Some(ct) if is_json(ct) => {}
-            Some(ct) => return Err(format!("expected application/json, got content type {ct:?}")),
+            Some(ct) => {
+                return Err(format!(
+                    "expected application/json, got content type {ct:?}"
+                ))
+            }
             None => return Err("expected application/json, got no content type".to_owned()),
         }
         serde_json::from_slice(&body).map_err(|e| format!("invalid JSON body: {e}"))

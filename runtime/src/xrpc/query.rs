@@ -94,9 +94,10 @@ fn scalar(v: &Value) -> Result<String, ParamsError> {
 fn parse_scalar(name: &str, kind: &ParamKind, v: &str) -> Result<Value, ParamsError> {
     match kind {
         ParamKind::String => Ok(Value::String(v.to_owned())),
-        ParamKind::Integer => v.parse::<i64>().map(Value::from).map_err(|_| {
-            ParamsError(format!("parameter `{name}` must be an integer, got {v:?}"))
-        }),
+        ParamKind::Integer => v
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| ParamsError(format!("parameter `{name}` must be an integer, got {v:?}"))),
         ParamKind::Boolean => match v {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
@@ -158,7 +159,10 @@ fn percent_decode(s: &str) -> String {
             b'+' => out.push(b' '),
             b'%' => {
                 let hex = |b: u8| (b as char).to_digit(16);
-                match (bytes.get(i + 1).and_then(|b| hex(*b)), bytes.get(i + 2).and_then(|b| hex(*b))) {
+                match (
+                    bytes.get(i + 1).and_then(|b| hex(*b)),
+                    bytes.get(i + 2).and_then(|b| hex(*b)),
+                ) {
                     (Some(h), Some(l)) => {
                         out.push((h * 16 + l) as u8);
                         i += 3;

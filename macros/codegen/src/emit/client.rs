@@ -52,7 +52,11 @@ fn param_kind(s: &Schema) -> TokenStream {
 /// encodings, `Unknown` for JSON without a schema.
 fn emit_body(cx: &mut DocCx<'_, '_>, body: &BodySchema, name: &str, what: &str) -> TokenStream {
     let ident = format_ident!("{}", name);
-    let origin = format!("{name} of `{}` ({what}), encoded as `{}`.", cx.nsid(), body.encoding);
+    let origin = format!(
+        "{name} of `{}` ({what}), encoded as `{}`.",
+        cx.nsid(),
+        body.encoding
+    );
     let json = body.encoding.eq_ignore_ascii_case("application/json");
     let description = body.description.as_deref();
     match (&body.schema, json) {
@@ -77,7 +81,8 @@ fn emit_body(cx: &mut DocCx<'_, '_>, body: &BodySchema, name: &str, what: &str) 
         },
         (None, true) => {
             let doc = doc_attr(description, &origin);
-            cx.items.push(quote!(#doc pub type #ident = ::atlex::types::Unknown;));
+            cx.items
+                .push(quote!(#doc pub type #ident = ::atlex::types::Unknown;));
         }
         (_, false) => {
             let doc = doc_attr(description, &origin);
@@ -221,7 +226,11 @@ pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_proc
         quote!(&::atlex::xrpc::NoParams {})
     };
     let call_body = if is_procedure {
-        let input_arg = if input.is_some() { quote!(input) } else { quote!(&()) };
+        let input_arg = if input.is_some() {
+            quote!(input)
+        } else {
+            quote!(&())
+        };
         quote!(::atlex::__private::call_procedure::<Method>(client, #params_arg, #input_arg).await)
     } else {
         quote!(::atlex::__private::call_query::<Method>(client, #params_arg).await)
@@ -252,7 +261,13 @@ pub(crate) fn emit_subscription(cx: &mut DocCx<'_, '_>, _def: &Def, s: &Subscrip
     if let Some(m) = &s.message {
         if let Kind::Union(u) = &m.kind {
             let origin = format!("A message of the subscription `{}`.", cx.nsid());
-            emit_union(cx, &format_ident!("Message"), u, m.description.as_deref(), &origin);
+            emit_union(
+                cx,
+                &format_ident!("Message"),
+                u,
+                m.description.as_deref(),
+                &origin,
+            );
         }
     }
     emit_errors(cx, &s.errors, "subscription");

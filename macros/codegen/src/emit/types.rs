@@ -103,7 +103,14 @@ fn string_type(cx: &mut DocCx<'_, '_>, c: &StrC, schema: &Schema, parent: &str) 
         let name = cx.namer.claim(parent);
         let ident = format_ident!("{}", name);
         let origin = format!("A string inside `{}`.", cx.nsid());
-        emit_string_enum(cx, &ident, c, schema, schema.description.as_deref(), &origin);
+        emit_string_enum(
+            cx,
+            &ident,
+            c,
+            schema,
+            schema.description.as_deref(),
+            &origin,
+        );
         return quote!(#ident);
     }
     quote!(::std::string::String)
@@ -130,7 +137,9 @@ pub(crate) fn emit_named_schema(
             },
         ),
         Kind::Union(u) => emit_union(cx, ident, u, description, origin),
-        Kind::String(c) if c.format.is_none() && (c.enum_.is_some() || !c.known_values.is_empty()) => {
+        Kind::String(c)
+            if c.format.is_none() && (c.enum_.is_some() || !c.known_values.is_empty()) =>
+        {
             emit_string_enum(cx, ident, c, schema, description, origin)
         }
         _ => {
@@ -230,7 +239,9 @@ pub(crate) fn emit_object(
 
     let doc = doc_attr(description, origin);
     let struct_fields = fields.iter().map(|f| {
-        let FieldInfo { ident: fi, inner, .. } = f;
+        let FieldInfo {
+            ident: fi, inner, ..
+        } = f;
         let ty = field_type(f.shape, inner);
         let fdoc = field_doc(f);
         quote!(#fdoc pub #fi: #ty,)
@@ -607,7 +618,12 @@ fn field_type(shape: Shape, inner: &TokenStream) -> TokenStream {
 
 fn field_doc(f: &FieldInfo<'_>) -> TokenStream {
     let mut lines: Vec<String> = Vec::new();
-    if let Some(d) = f.schema.description.as_deref().filter(|d| !d.trim().is_empty()) {
+    if let Some(d) = f
+        .schema
+        .description
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+    {
         lines.extend(d.lines().map(|l| format!(" {l}")));
         lines.push(String::new());
     }
@@ -620,7 +636,11 @@ fn field_doc(f: &FieldInfo<'_>) -> TokenStream {
             "optional, nullable: `None` when absent, `Some(None)` when `null`".to_owned()
         }
     };
-    lines.push(format!(" `{}` ({}, {how}).", f.wire, f.schema.kind.type_name()));
+    lines.push(format!(
+        " `{}` ({}, {how}).",
+        f.wire,
+        f.schema.kind.type_name()
+    ));
     quote!(#(#[doc = #lines])*)
 }
 
@@ -861,7 +881,11 @@ pub(crate) fn emit_union(
             if name == "main" {
                 crate::naming::pascal_case(last)
             } else {
-                format!("{}{}", crate::naming::pascal_case(last), crate::naming::pascal_case(name))
+                format!(
+                    "{}{}",
+                    crate::naming::pascal_case(last),
+                    crate::naming::pascal_case(name)
+                )
             }
         };
         let vname = namer.claim(&base);
@@ -875,7 +899,9 @@ pub(crate) fn emit_union(
     }
     let doc = doc_attr(description, origin);
     let defs = variants.iter().map(|v| {
-        let Variant { ident: vi, ty, tag, .. } = v;
+        let Variant {
+            ident: vi, ty, tag, ..
+        } = v;
         let d = format!(" `{tag}`");
         quote!(#[doc = #d] #vi(::std::boxed::Box<#ty>),)
     });
@@ -901,7 +927,10 @@ pub(crate) fn emit_union(
     });
     let de_arms = variants.iter().map(|v| {
         let Variant {
-            ident: vi, tag, alt_tag, ..
+            ident: vi,
+            tag,
+            alt_tag,
+            ..
         } = v;
         let pat = match alt_tag {
             Some(alt) => quote!(#tag | #alt),
@@ -934,7 +963,8 @@ pub(crate) fn emit_union(
         let vi = &v.ident;
         quote!(Self::#vi(v) => ::atlex::Validate::validate(&**v),)
     });
-    let val_unknown = (!u.closed).then(|| quote!(Self::Unknown(v) => ::atlex::Validate::validate(v),));
+    let val_unknown =
+        (!u.closed).then(|| quote!(Self::Unknown(v) => ::atlex::Validate::validate(v),));
     let empty_match = if variants.is_empty() && u.closed {
         quote!(#[allow(unreachable_code)])
     } else {

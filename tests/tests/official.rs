@@ -1,0 +1,147 @@
+//! All the official lexicons (ATLEX_LEXICONS_DIR) in one `lexicon!` invocation, compiled
+//! under `#![deny(warnings)]`, and used: records built, written, read back; methods called
+//! against the generated server.
+#![deny(warnings)]
+
+#[cfg(atlex_official)]
+mod lexicons {
+    atlex::lexicon!("${ATLEX_LEXICONS_DIR}");
+}
+
+#[cfg(not(atlex_official))]
+#[test]
+fn official_lexicons() {
+    println!("skipped: set ATLEX_LEXICONS_DIR to the official lexicons folder (../shared/lexicons) to compile and test them");
+}
+
+#[cfg(atlex_official)]
+mod official {
+    use super::lexicons::app::bsky::embed::images;
+    use super::lexicons::app::bsky::feed::post;
+    use super::lexicons::app::bsky::richtext::facet;
+    use super::lexicons::com::atproto::repo::strong_ref;
+    use atlex::types::{Blob, CidLink};
+    use atlex::Validate;
+
+    const CID: &str = "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm";
+
+    fn sample_post() -> post::Record {
+        let target = strong_ref::Main::new(
+            "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/app.bsky.feed.post/3k43tv4rft22g"
+                .parse()
+                .unwrap(),
+            CID.parse().unwrap(),
+        );
+        let text = "hello 👋🏽 @alice.test, see #rust";
+        let mention_start = text.find("@alice").unwrap() as i64;
+        let tag_start = text.find("#rust").unwrap() as i64;
+        let facets = vec![
+            facet::Main::new(
+                facet::ByteSlice::new(mention_start, mention_start + 11),
+                vec![facet::MainFeaturesItem::Mention(Box::new(
+                    facet::Mention::new("did:plc:ewvi7nxzyoun6zhxrhs64oiz".parse().unwrap()),
+                ))],
+            ),
+            facet::Main::new(
+                facet::ByteSlice::new(tag_start, tag_start + 5),
+                vec![facet::MainFeaturesItem::Tag(Box::new(facet::Tag::new(
+                    "rust".into(),
+                )))],
+            ),
+        ];
+        let blob = Blob::new(
+            CidLink::new(
+                "bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy"
+                    .parse()
+                    .unwrap(),
+            )
+            .unwrap(),
+            "image/jpeg",
+            123_456,
+        );
+        post::Record {
+            facets: Some(facets),
+            reply: Some(post::ReplyRef::new(target.clone(), target)),
+            embed: Some(post::RecordEmbed::Images(Box::new(images::Main::new(
+                vec![images::Image::new(blob, "a cat".into())],
+            )))),
+            langs: Some(vec!["en".parse().unwrap(), "pt-BR".parse().unwrap()]),
+            ..post::Record::new(text.into(), "2024-11-26T15:36:49.000Z".parse().unwrap())
+        }
+    }
+
+    #[test]
+    fn post_with_reply_facets_and_images_round_trips() {
+        let record = sample_post();
+        record.validate().expect("the sample post is valid");
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(json["$type"], "app.bsky.feed.post");
+        assert_eq!(json["embed"]["$type"], "app.bsky.embed.images");
+        assert_eq!(json["embed"]["images"][0]["image"]["$type"], "blob");
+        assert_eq!(
+            json["embed"]["images"][0]["image"]["ref"]["$link"],
+            "bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy"
+        );
+        assert_eq!(
+            json["facets"][0]["features"][0]["$type"],
+            "app.bsky.richtext.facet#mention"
+        );
+        assert_eq!(json["reply"]["root"]["cid"], CID);
+        let back: post::Record = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, record);
+        assert_eq!(serde_json::to_value(&back).unwrap(), json);
+    }
+
+    #[test]
+    fn post_constraints_are_checked() {
+        let mut record = sample_post();
+        record.text = "x".repeat(301);
+        let err = record.validate().unwrap_err();
+        assert_eq!(err.path_string(), "text");
+        assert!(err.to_string().contains("maxGraphemes 300"), "{err}");
+
+        let mut record = sample_post();
+        if let Some(post::RecordEmbed::Images(images)) = &mut record.embed {
+            let one = images.images[0].clone();
+            images.images = vec![one; 5];
+        }
+        let err = record.validate().unwrap_err();
+        assert_eq!(err.path_string(), "embed.images");
+        assert!(err.to_string().contains("maxLength 4"), "{err}");
+
+        let mut record = sample_post();
+        if let Some(post::RecordEmbed::Images(images)) = &mut record.embed {
+            images.images[0].alt = String::new();
+            images.images[0].image =
+                Blob::new(images.images[0].image.link().clone(), "text/html", 10);
+        }
+        let err = record.validate().unwrap_err();
+        assert_eq!(err.path_string(), "embed.images[0].image");
+    }
+
+    #[test]
+    fn unknown_union_variants_and_fields_survive_a_round_trip() {
+        let json = serde_json::json!({
+            "$type": "app.bsky.feed.post",
+            "text": "hi",
+            "createdAt": "2024-11-26T15:36:49.000Z",
+            "embed": { "$type": "com.example.embed.poll", "options": ["a", "b"] },
+            "futureField": { "nested": [1, 2, 3] }
+        });
+        let record: post::Record = serde_json::from_value(json.clone()).unwrap();
+        assert!(matches!(record.embed, Some(post::RecordEmbed::Unknown(_))));
+        assert_eq!(record.extra.get("futureField"), Some(&json["futureField"]));
+        assert_eq!(serde_json::to_value(&record).unwrap(), json);
+    }
+
+    #[test]
+    fn wrong_record_type_is_rejected() {
+        let json = serde_json::json!({
+            "$type": "app.bsky.feed.like",
+            "text": "hi",
+            "createdAt": "2024-11-26T15:36:49.000Z"
+        });
+        let err = serde_json::from_value::<post::Record>(json).unwrap_err();
+        assert!(err.to_string().contains("app.bsky.feed.post"), "{err}");
+    }
+}

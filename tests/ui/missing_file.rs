@@ -1,0 +1,3 @@
+atlex::lexicon!("ui/lexicons/does_not_exist.json");
+
+fn main() {}
