@@ -161,23 +161,18 @@ fn answer<O: Payload, E>(result: Result<O, ServerError<E>>) -> Response {
     }
 }
 
-fn decode_params<P: Params>(uri: &Uri) -> Result<P, Response> {
+/// Decodes and validates the query parameters; the error is the message for a 400.
+fn decode_params<P: Params>(uri: &Uri) -> Result<P, String> {
     let pairs = crate::xrpc::parse_query_string(uri.query().unwrap_or(""));
-    let params = P::from_query(&pairs).map_err(|e| {
-        xrpc_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequest",
-            Some(&e.to_string()),
-        )
-    })?;
-    params.validate().map_err(|e| {
-        xrpc_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequest",
-            Some(&format!("invalid parameters: {e}")),
-        )
-    })?;
+    let params = P::from_query(&pairs).map_err(|e| e.to_string())?;
+    params
+        .validate()
+        .map_err(|e| format!("invalid parameters: {e}"))?;
     Ok(params)
+}
+
+fn bad_request(message: &str) -> Response {
+    xrpc_error(StatusCode::BAD_REQUEST, "InvalidRequest", Some(message))
 }
 
 /// An XRPC router: one route per method, `501 MethodNotImplemented` for the rest.
@@ -212,7 +207,7 @@ impl Router {
             async move {
                 let params = match decode_params::<M::Params>(&uri) {
                     Ok(p) => p,
-                    Err(resp) => return resp,
+                    Err(message) => return bad_request(&message),
                 };
                 answer(
                     handler(XrpcRequest {
@@ -242,7 +237,7 @@ impl Router {
             async move {
                 let params = match decode_params::<M::Params>(&uri) {
                     Ok(p) => p,
-                    Err(resp) => return resp,
+                    Err(message) => return bad_request(&message),
                 };
                 let content_type = headers
                     .get(header::CONTENT_TYPE)
@@ -250,20 +245,10 @@ impl Router {
                     .map(str::to_owned);
                 let input = match M::Input::decode(content_type.as_deref(), body) {
                     Ok(i) => i,
-                    Err(e) => {
-                        return xrpc_error(
-                            StatusCode::BAD_REQUEST,
-                            "InvalidRequest",
-                            Some(&format!("invalid input: {e}")),
-                        )
-                    }
+                    Err(e) => return bad_request(&format!("invalid input: {e}")),
                 };
                 if let Err(e) = input.check() {
-                    return xrpc_error(
-                        StatusCode::BAD_REQUEST,
-                        "InvalidRequest",
-                        Some(&format!("invalid input: {e}")),
-                    );
+                    return bad_request(&format!("invalid input: {e}"));
                 }
                 answer(
                     handler(XrpcRequest {

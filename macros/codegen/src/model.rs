@@ -1079,7 +1079,7 @@ impl Reader<'_> {
                                 None => {
                                     let msg = format!("unknown string format {f:?}");
                                     let names = FORMAT_NAMES;
-                                    let hint = match closest(f, &names) {
+                                    let hint = match closest(f, names) {
                                         Some(best) => format!(
                                             "did you mean {best:?}? The formats are: {}",
                                             names.join(", ")

@@ -85,7 +85,7 @@ impl<'a> Registry<'a> {
             out.insert(doc.id.clone(), DocInfo { doc, module, names });
         }
         let mut externs = externs;
-        externs.sort_by(|a, b| b.prefix.len().cmp(&a.prefix.len()));
+        externs.sort_by_key(|e| std::cmp::Reverse(e.prefix.len()));
         Registry { docs: out, externs }
     }
 

@@ -1,0 +1,7 @@
+// An `extern_paths` target written as a string instead of a Rust module path.
+atlex::lexicon! {
+    path = "../../../../tests/ui/lexicons/valid.json",
+    extern_paths = { "com.atproto" = "crate::atproto" },
+}
+
+fn main() {}

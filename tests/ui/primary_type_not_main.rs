@@ -1,0 +1,4 @@
+// A query must be the `main` definition.
+atlex::lexicon!("../../../../tests/ui/lexicons/primary_type_not_main.json");
+
+fn main() {}

@@ -1,0 +1,7 @@
+// A misspelled option name.
+atlex::lexicon! {
+    path = "../../../../tests/ui/lexicons/valid.json",
+    includes = ["com.example.*"],
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+// `"type": "float"` is not a lexicon type.
+atlex::lexicon!("../../../../tests/ui/lexicons/unknown_type.json");
+
+fn main() {}
