@@ -160,7 +160,7 @@ fn parse_options(tokens: Vec<TokenTree>) -> Result<Request, ParseError> {
                         let path: TokenStream = item[2..].iter().cloned().collect();
                         if syn::parse2::<syn::Path>(path.clone()).is_err() {
                             let at = item.get(2).map_or(span, |t| t.span());
-                            return Err((at, format!("extern path for {prefix:?} is not a Rust module path such as `crate::atproto`")));
+                            return Err((at, format!("extern path for {prefix:?} is not a Rust module path such as `crate::atproto`\n  = help: write the path without quotes: \"{prefix}\" = crate::some::module")));
                         }
                         request.extern_paths.push(ExternPath { prefix, path });
                     }
@@ -168,7 +168,11 @@ fn parse_options(tokens: Vec<TokenTree>) -> Result<Request, ParseError> {
                 _ => return Err((value[0].span(), "expected a map: extern_paths = { \"com.atproto\" = crate::atproto }".into())),
             },
             other => {
-                return Err((key.span(), format!("unknown option `{other}`: the options are path, include and extern_paths")));
+                let hint = match atlex_codegen::model::closest(other, &["path", "include", "extern_paths"]) {
+                    Some(best) => format!(" (did you mean `{best}`?)"),
+                    None => String::new(),
+                };
+                return Err((key.span(), format!("unknown option `{other}`{hint}: the options are path, include and extern_paths")));
             }
         }
     }
@@ -187,4 +191,93 @@ fn valid_pattern_prefix(s: &str) -> bool {
         && s.split('.').all(|seg| {
             !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
+}
+
+/// Checks a string literal against a format at compile time and builds the typed value.
+fn literal(
+    input: proc_macro::TokenStream,
+    format: atlex_syntax::Format,
+) -> proc_macro::TokenStream {
+    let input = TokenStream::from(input);
+    let tokens: Vec<TokenTree> = input.into_iter().collect();
+    let name = format.lexicon_name();
+    let (value, span) = match tokens.as_slice() {
+        [tt] => match lit_str(tt, &format!("a {name}")) {
+            Ok(v) => v,
+            Err((span, msg)) => return error_at(span, &msg).into(),
+        },
+        [] => {
+            return error_at(
+                Span::call_site(),
+                &format!("expected a {name} string literal"),
+            )
+            .into()
+        }
+        [_, second, ..] => {
+            return error_at(
+                second.span(),
+                &format!("expected one {name} string literal"),
+            )
+            .into()
+        }
+    };
+    if let Err(e) = format.check(&value) {
+        return error_at(span, &format!("invalid {name} {value:?}: {e}")).into();
+    }
+    let ty = proc_macro2::Ident::new(type_name(format), span);
+    let expanded =
+        quote::quote_spanned!(span=> ::atlex::types::#ty::__new_unchecked_static(#value));
+    expanded.into()
+}
+
+fn type_name(f: atlex_syntax::Format) -> &'static str {
+    use atlex_syntax::Format;
+    match f {
+        Format::Did => "Did",
+        Format::Handle => "Handle",
+        Format::Nsid => "Nsid",
+        Format::AtUri => "AtUri",
+        Format::Cid => "Cid",
+        Format::Datetime => "Datetime",
+        Format::Language => "Language",
+        Format::Tid => "Tid",
+        Format::RecordKey => "RecordKey",
+        Format::AtIdentifier => "AtIdentifier",
+        Format::Uri => "Uri",
+    }
+}
+
+macro_rules! literal_macros {
+    ($($(#[$doc:meta])* $name:ident => $format:ident;)*) => {$(
+        $(#[$doc])*
+        #[proc_macro]
+        pub fn $name(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+            literal(input, atlex_syntax::Format::$format)
+        }
+    )*};
+}
+
+literal_macros! {
+    /// A DID checked at compile time: `did!("did:plc:ewvi7nxzyoun6zhxrhs64oiz")`.
+    did => Did;
+    /// A handle checked at compile time: `handle!("alice.bsky.social")`.
+    handle => Handle;
+    /// An NSID checked at compile time: `nsid!("app.bsky.feed.post")`.
+    nsid => Nsid;
+    /// An AT-URI checked at compile time: `at_uri!("at://did:plc:abc/app.bsky.feed.post/3k2a")`.
+    at_uri => AtUri;
+    /// A CID string checked at compile time.
+    cid => Cid;
+    /// A datetime checked at compile time: `datetime!("2024-11-26T15:36:49.000Z")`.
+    datetime => Datetime;
+    /// A language tag checked at compile time: `language!("pt-BR")`.
+    language => Language;
+    /// A TID checked at compile time: `tid!("3jzfcijpj2z2a")`.
+    tid => Tid;
+    /// A record key checked at compile time: `record_key!("self")`.
+    record_key => RecordKey;
+    /// A DID or handle checked at compile time: `at_identifier!("alice.test")`.
+    at_identifier => AtIdentifier;
+    /// A URI checked at compile time: `uri!("https://example.com")`.
+    uri => Uri;
 }

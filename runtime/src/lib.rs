@@ -36,7 +36,10 @@ pub mod xrpc;
 #[cfg(feature = "server")]
 pub mod server;
 
-pub use atlex_macros::lexicon;
+pub use atlex_macros::{
+    at_identifier, at_uri, cid, datetime, did, handle, language, lexicon, nsid, record_key, tid,
+    uri,
+};
 pub use record::Record;
 pub use validate::{Validate, ValidationError};
 pub use xrpc::{Body, Client, Error};

@@ -32,6 +32,7 @@
 
 use crate::xrpc::{ErrorKind, Params, Payload, Procedure, Query, StatusCode};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use std::fmt;
@@ -232,34 +233,48 @@ impl Router {
         H: Fn(XrpcRequest<M::Params, M::Input>) -> F + Clone + Send + Sync + 'static,
         F: Future<Output = Result<M::Output, ServerError<M::Error>>> + Send + 'static,
     {
-        let route = axum::routing::post(move |uri: Uri, headers: HeaderMap, body: Bytes| {
-            let handler = handler.clone();
-            async move {
-                let params = match decode_params::<M::Params>(&uri) {
-                    Ok(p) => p,
-                    Err(message) => return bad_request(&message),
-                };
-                let content_type = headers
-                    .get(header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                let input = match M::Input::decode(content_type.as_deref(), body) {
-                    Ok(i) => i,
-                    Err(e) => return bad_request(&format!("invalid input: {e}")),
-                };
-                if let Err(e) = input.check() {
-                    return bad_request(&format!("invalid input: {e}"));
+        let route = axum::routing::post(
+            move |uri: Uri, headers: HeaderMap, body: Result<Bytes, BytesRejection>| {
+                let handler = handler.clone();
+                async move {
+                    let body = match body {
+                        Ok(b) => b,
+                        Err(rejection) => {
+                            let status = rejection.status();
+                            let name = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                                "PayloadTooLarge"
+                            } else {
+                                "InvalidRequest"
+                            };
+                            return xrpc_error(status, name, Some(&rejection.body_text()));
+                        }
+                    };
+                    let params = match decode_params::<M::Params>(&uri) {
+                        Ok(p) => p,
+                        Err(message) => return bad_request(&message),
+                    };
+                    let content_type = headers
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    let input = match M::Input::decode(content_type.as_deref(), body) {
+                        Ok(i) => i,
+                        Err(e) => return bad_request(&format!("invalid input: {e}")),
+                    };
+                    if let Err(e) = input.check() {
+                        return bad_request(&format!("invalid input: {e}"));
+                    }
+                    answer(
+                        handler(XrpcRequest {
+                            params,
+                            input,
+                            headers,
+                        })
+                        .await,
+                    )
                 }
-                answer(
-                    handler(XrpcRequest {
-                        params,
-                        input,
-                        headers,
-                    })
-                    .await,
-                )
-            }
-        })
+            },
+        )
         .fallback(|| async { wrong_method("POST") });
         Router {
             inner: self.inner.route(&format!("/xrpc/{}", M::NSID), route),

@@ -96,7 +96,7 @@ impl Checker<'_> {
                 }
                 self.errors(&s.errors);
             }
-            DefKind::PermissionSet | DefKind::Token => {}
+            DefKind::PermissionSet | DefKind::Token | DefKind::Broken => {}
             DefKind::Schema(s) => self.schema(s),
         }
     }
@@ -125,7 +125,9 @@ impl Checker<'_> {
                 "nullable"
             };
             for (i, name) in list.iter().enumerate() {
-                if !o.properties.iter().any(|p| p.name == name.value) {
+                if o.failed.contains(&name.value) {
+                    // The property's own error is already reported.
+                } else if !o.properties.iter().any(|p| p.name == name.value) {
                     let msg = format!("{which} property {:?} is not in `properties`", name.value);
                     let names: Vec<&str> = o.properties.iter().map(|p| p.name.as_str()).collect();
                     let hint = match crate::model::closest(&name.value, &names) {

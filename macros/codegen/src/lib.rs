@@ -75,7 +75,8 @@ pub fn expand(request: &Request, root: &Path) -> TokenStream {
     for doc in &docs {
         check::check_document(&mut cx, doc);
     }
-    let registry = Registry::new(&docs, request.extern_paths.clone());
+    let mut registry = Registry::new(&docs, request.extern_paths.clone());
+    registry.broken_files = read.broken_files.clone();
     let only = included(&mut cx, &registry, &request.include);
     registry.check_refs(&mut cx);
 
@@ -134,9 +135,19 @@ fn included(
             .filter(|n| nsid_matches(pattern, n))
             .collect();
         if matched.is_empty() {
+            let names: Vec<&str> = reg.docs.keys().map(String::as_str).collect();
+            let shown: Vec<&str> = names.iter().take(8).copied().collect();
+            let more = if names.len() > shown.len() {
+                format!(" and {} more", names.len() - shown.len())
+            } else {
+                String::new()
+            };
             cx.push(Diagnostic::spanned(
                 *span,
-                format!("include pattern {pattern:?} matches no document in this lexicon set"),
+                format!(
+                    "include pattern {pattern:?} matches no document in this lexicon set\n  = help: the set holds {}{more}; a pattern is an NSID or a prefix ending in `.*`",
+                    shown.join(", ")
+                ),
             ));
         }
         queue.extend(matched.into_iter().cloned());

@@ -62,6 +62,8 @@ pub enum DefKind {
     Token,
     /// A named schema: object, string, array, ...
     Schema(Schema),
+    /// A definition with an error already reported; nothing is emitted for it.
+    Broken,
 }
 
 impl DefKind {
@@ -74,6 +76,7 @@ impl DefKind {
             DefKind::Subscription(_) => "subscription",
             DefKind::PermissionSet => "permission-set",
             DefKind::Token => "token",
+            DefKind::Broken => "invalid definition",
             DefKind::Schema(s) => s.kind.type_name(),
         }
     }
@@ -300,6 +303,9 @@ pub struct Object {
     pub nullable: Vec<Located<String>>,
     /// Where the object is.
     pub at: At,
+    /// Properties whose schema had an error (already reported); `required` and `nullable`
+    /// may name them without a second error.
+    pub failed: Vec<String>,
 }
 
 impl Object {
@@ -328,6 +334,8 @@ pub struct Property {
 pub struct RefSchema {
     /// The target as written: `#local`, `nsid`, `nsid#name`.
     pub target: String,
+    /// Where the `ref` value is.
+    pub at: At,
 }
 
 /// A `union`.
@@ -436,9 +444,15 @@ pub fn read_document(
                         );
                         continue;
                     }
-                    if let Some(def) = r.def(&dm.key, &dm.value, def_at) {
-                        defs.push(def);
-                    }
+                    // A definition that could not be read stays as `Broken`, so refs to it
+                    // do not add errors of their own: one mistake, one error.
+                    let def = r.def(&dm.key, &dm.value, def_at.clone()).unwrap_or(Def {
+                        name: dm.key.clone(),
+                        at: def_at,
+                        description: None,
+                        kind: DefKind::Broken,
+                    });
+                    defs.push(def);
                 }
             }
         }
@@ -492,6 +506,24 @@ const FORMAT_NAMES: &[&str] = &[
 const FIELD_TYPES: &[&str] = &[
     "null", "boolean", "integer", "string", "bytes", "cid-link", "blob", "array", "object", "ref",
     "union", "unknown",
+];
+
+/// The types a named definition may have.
+const DEF_TYPES: &[&str] = &[
+    "record",
+    "query",
+    "procedure",
+    "subscription",
+    "permission-set",
+    "token",
+    "object",
+    "array",
+    "string",
+    "integer",
+    "boolean",
+    "bytes",
+    "cid-link",
+    "blob",
 ];
 
 /// Reads JSON into the model, reporting mistakes into the context.
@@ -686,6 +718,14 @@ impl Reader<'_> {
                 };
                 let record_at = at.child("record", rm.value.pos);
                 let rmembers = self.object(&rm.value, &record_at)?;
+                if field(rmembers, "type").is_none() {
+                    self.err(
+                        &record_at,
+                        "a record's `record` schema has no `type`",
+                        Some("add `\"type\": \"object\"`: a record's `record` is an object schema"),
+                    );
+                    return None;
+                }
                 match self.type_of(rmembers, &record_at) {
                     Some("object") => {}
                     Some(other) => {
@@ -829,6 +869,24 @@ impl Reader<'_> {
                 );
                 return None;
             }
+            other if !FIELD_TYPES.contains(&other) => {
+                let msg = format!("unknown definition type {other:?}");
+                let hint = match closest(other, DEF_TYPES) {
+                    Some(best) => format!(
+                        "did you mean {best:?}? A definition is one of: {}",
+                        DEF_TYPES.join(", ")
+                    ),
+                    None => format!("a definition is one of: {}", DEF_TYPES.join(", ")),
+                };
+                let ta = at.child(
+                    "type",
+                    field(members, "type")
+                        .map(|m| m.value.pos)
+                        .unwrap_or(at.pos),
+                );
+                self.err(&ta, &msg, Some(&hint));
+                return None;
+            }
             _ => DefKind::Schema(self.schema(json, at.clone())?),
         };
         Some(Def {
@@ -943,16 +1001,18 @@ impl Reader<'_> {
             what,
         );
         let mut properties = Vec::new();
+        let mut failed = Vec::new();
         if let Some(m) = field(members, "properties") {
             let pa = at.child("properties", m.value.pos);
             if let Some(pm) = self.object(&m.value, &pa) {
                 for p in pm {
                     let a = pa.child(&p.key, p.value.pos);
-                    if let Some(schema) = self.schema(&p.value, a) {
-                        properties.push(Property {
+                    match self.schema(&p.value, a) {
+                        Some(schema) => properties.push(Property {
                             name: p.key.clone(),
                             schema,
-                        });
+                        }),
+                        None => failed.push(p.key.clone()),
                     }
                 }
             }
@@ -971,6 +1031,7 @@ impl Reader<'_> {
             required,
             nullable,
             at: at.clone(),
+            failed,
         })
     }
 
@@ -1205,7 +1266,10 @@ impl Reader<'_> {
                         return None;
                     }
                     Some(m) => match &m.value.value {
-                        Value::String(s) => Kind::Ref(RefSchema { target: s.clone() }),
+                        Value::String(s) => Kind::Ref(RefSchema {
+                            target: s.clone(),
+                            at: at.child("ref", m.value.pos),
+                        }),
                         other => {
                             let msg = format!("`ref` must be a string, found {}", describe(other));
                             self.err(&at.child("ref", m.value.pos), &msg, None);

@@ -41,6 +41,9 @@ pub struct ReadResult {
     pub docs: Vec<Document>,
     /// Absolute paths of every file read, parsed or not.
     pub files: Vec<String>,
+    /// Files that could not be parsed: refs to the NSIDs their paths spell are not reported
+    /// again as unresolved.
+    pub broken_files: Vec<PathBuf>,
     /// Environment variables used in paths (`${NAME}`), tracked so cargo rebuilds on change.
     pub env_vars: Vec<String>,
 }
@@ -112,8 +115,7 @@ pub fn read_sources(cx: &mut Ctxt, root: &Path, sources: &[Source]) -> ReadResul
                     Err(e) => cx.push(Diagnostic::spanned(
                         *span,
                         format!(
-                            "cannot read lexicon path {rel:?}: {e}\n  = note: paths are relative to the crate root, {}\n  = help: check the spelling, or give the path of a .json file or a directory of them",
-                            root.display()
+                            "cannot read lexicon path {rel:?}: {e}\n  = note: paths are relative to the crate root (the folder of its Cargo.toml)\n  = help: check the spelling, or give the path of a .json file or a directory of them"
                         ),
                     )),
                     Ok(meta) if meta.is_dir() => {
@@ -173,13 +175,17 @@ fn syntax_diag(origin: &Origin, e: json::SyntaxError) -> Diagnostic {
         pos: e.pos,
         pointer: String::new(),
     };
-    let msg = format!("invalid JSON: {}", e.message);
+    let _ = at;
     match (&origin.path, e.pos) {
         (Some(path), Pos::LineCol(line, col)) => Diagnostic::spanned(
             origin.span,
-            format!("invalid JSON in {path} at line {line}, column {col}: {}\n  --> {path}:{line}:{col}", e.message),
+            format!(
+                "invalid JSON in {path}: {}\n  --> {path}:{line}:{col}\n  = help: the mistake is at or just before this position (a missing comma, quote or bracket is the usual cause)",
+                e.message
+            ),
         ),
-        _ => Diagnostic::at(origin, &at, &msg, None),
+        (_, Pos::Span(span)) => Diagnostic::spanned(span, format!("invalid JSON: {}", e.message)),
+        (None, Pos::LineCol(..)) => Diagnostic::spanned(origin.span, format!("invalid JSON: {}", e.message)),
     }
 }
 
@@ -266,6 +272,9 @@ fn read_file(cx: &mut Ctxt, path: &Path, shown: String, span: Span, out: &mut Re
                 out.docs.push(doc);
             }
         }
-        Err(e) => cx.push(syntax_diag(&origin, e)),
+        Err(e) => {
+            out.broken_files.push(abs);
+            cx.push(syntax_diag(&origin, e));
+        }
     }
 }

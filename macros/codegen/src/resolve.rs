@@ -40,6 +40,8 @@ pub struct Registry<'a> {
     pub docs: BTreeMap<String, DocInfo<'a>>,
     /// `extern_paths`, longest prefix first.
     pub externs: Vec<ExternPath>,
+    /// Files that failed to parse (see [`crate::read::ReadResult::broken_files`]).
+    pub broken_files: Vec<std::path::PathBuf>,
 }
 
 /// What a ref points at.
@@ -86,7 +88,11 @@ impl<'a> Registry<'a> {
         }
         let mut externs = externs;
         externs.sort_by_key(|e| std::cmp::Reverse(e.prefix.len()));
-        Registry { docs: out, externs }
+        Registry {
+            docs: out,
+            externs,
+            broken_files: Vec::new(),
+        }
     }
 
     /// The extern module for `nsid`, if `extern_paths` covers it.
@@ -177,7 +183,7 @@ impl<'a> Registry<'a> {
         match &s.kind {
             Kind::Ref(r) => {
                 if let Some(err) = self.check_one(doc, &r.target, false) {
-                    self.report(cx, doc, &s.at, &r.target, err, "ref");
+                    self.report(cx, doc, &r.at, &r.target, err, "ref");
                 }
             }
             Kind::Union(u) => {
@@ -197,6 +203,7 @@ impl<'a> Registry<'a> {
             Ok(Target::Extern) => None,
             Ok(Target::Local(_, def)) => match &def.kind {
                 DefKind::Token => Some(RefError::Token),
+                DefKind::Broken => None,
                 DefKind::Record(_) => None,
                 DefKind::Schema(Schema {
                     kind: Kind::Object(_),
@@ -215,6 +222,7 @@ impl<'a> Registry<'a> {
                 format!("{what} {raw:?} is malformed: {why}"),
                 Some("write `#localName`, `com.example.doc` or `com.example.doc#name`".to_owned()),
             ),
+            RefError::NoDoc(nsid) if self.is_broken_file(&nsid) => return,
             RefError::NoDoc(nsid) => (
                 format!("{what} {raw:?} does not resolve: no document {nsid:?} is in this lexicon set"),
                 Some(format!(
@@ -246,6 +254,61 @@ impl<'a> Registry<'a> {
             ),
         };
         cx.error(&doc.origin, at, &msg, hint.as_deref());
+    }
+}
+
+impl Registry<'_> {
+    /// True when the type `raw` (seen from document `from`) contains, through fields that are
+    /// not boxed or in a `Vec` (refs inside objects, nested objects), the definition `owner`.
+    pub fn ref_reaches(&self, from: &str, raw: &str, owner: &(String, String)) -> bool {
+        let (nsid, name) = split_ref(from, raw);
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![(nsid.to_owned(), name.to_owned())];
+        while let Some(key) = stack.pop() {
+            if &key == owner {
+                return true;
+            }
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            let Some(info) = self.docs.get(&key.0) else {
+                continue;
+            };
+            let Some(def) = info.doc.defs.iter().find(|d| d.name == key.1) else {
+                continue;
+            };
+            let object = match &def.kind {
+                DefKind::Record(r) => &r.record,
+                DefKind::Schema(Schema {
+                    kind: Kind::Object(o),
+                    ..
+                }) => o,
+                _ => continue,
+            };
+            direct_refs(&key.0, object, &mut stack);
+        }
+        false
+    }
+
+    /// True when a file that failed to parse is where `nsid` would be (`a/b/c.json`).
+    fn is_broken_file(&self, nsid: &str) -> bool {
+        let tail: std::path::PathBuf = format!("{}.json", nsid.replace('.', "/")).into();
+        self.broken_files.iter().any(|f| f.ends_with(&tail))
+    }
+}
+
+/// The definitions an object holds by value: refs in its properties and in nested objects'
+/// properties (arrays and unions hold theirs behind a pointer).
+fn direct_refs(nsid: &str, o: &crate::model::Object, out: &mut Vec<(String, String)>) {
+    for p in &o.properties {
+        match &p.schema.kind {
+            Kind::Ref(r) => {
+                let (n, name) = split_ref(nsid, &r.target);
+                out.push((n.to_owned(), name.to_owned()));
+            }
+            Kind::Object(inner) => direct_refs(nsid, inner, out),
+            _ => {}
+        }
     }
 }
 
@@ -299,6 +362,7 @@ fn def_names(doc: &Document) -> BTreeMap<String, String> {
         let name = match &main.kind {
             DefKind::Record(_) => namer.claim("Record"),
             DefKind::Token => namer.claim("MAIN"),
+            DefKind::Broken => "Main".to_owned(),
             DefKind::Query(_) | DefKind::Procedure(_) | DefKind::Subscription(_) => {
                 "Method".to_owned()
             }
@@ -359,6 +423,6 @@ pub fn for_each_schema<C>(def: &Def, f: &mut impl FnMut(&Schema, &mut C), cx: &m
             }
         }
         DefKind::Schema(s) => walk(s, f, cx),
-        DefKind::PermissionSet | DefKind::Token => {}
+        DefKind::PermissionSet | DefKind::Token | DefKind::Broken => {}
     }
 }

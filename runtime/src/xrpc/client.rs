@@ -336,9 +336,17 @@ pub(crate) fn decode_response<O: Payload, E: ErrorKind>(
         .map(str::to_owned);
     let body = response.into_body();
     if status.is_success() {
-        let output = O::decode(content_type.as_deref(), body.clone())
-            .map_err(|reason| Error::Decode(DecodeError::new(status, reason, &body)))?;
-        output.check().map_err(Error::InvalidResponse)?;
+        let output = O::decode(content_type.as_deref(), body.clone()).map_err(|reason| {
+            Error::Decode(DecodeError::new(
+                status,
+                content_type.as_deref(),
+                reason,
+                &body,
+            ))
+        })?;
+        output
+            .check()
+            .map_err(|error| Error::InvalidResponse(super::InvalidOutput { status, error }))?;
         return Ok(output);
     }
     match parse_error_body(&body) {
@@ -353,6 +361,7 @@ pub(crate) fn decode_response<O: Payload, E: ErrorKind>(
         }
         None => Err(Error::Decode(DecodeError::new(
             status,
+            content_type.as_deref(),
             format!(
                 "error status {} without an XRPC error body",
                 status.as_u16()

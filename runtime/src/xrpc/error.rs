@@ -16,7 +16,30 @@ pub enum Error<E> {
     /// lexicon's shape, or an error status without an XRPC error body.
     Decode(DecodeError),
     /// The response decoded but broke a lexicon constraint.
-    InvalidResponse(ValidationError),
+    InvalidResponse(InvalidOutput),
+}
+
+/// A response that decoded but broke the lexicon: the status it came with and the broken
+/// rule. Derefs to the [`ValidationError`].
+#[derive(Debug, Clone)]
+pub struct InvalidOutput {
+    /// The HTTP status of the response.
+    pub status: StatusCode,
+    /// What was broken, and where.
+    pub error: ValidationError,
+}
+
+impl std::ops::Deref for InvalidOutput {
+    type Target = ValidationError;
+    fn deref(&self) -> &ValidationError {
+        &self.error
+    }
+}
+
+impl fmt::Display for InvalidOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
 }
 
 impl<E> Error<E> {
@@ -33,7 +56,7 @@ impl<E> Error<E> {
         match self {
             Error::Xrpc(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
-            Error::InvalidResponse(_) => Some(StatusCode::OK),
+            Error::InvalidResponse(e) => Some(e.status),
             Error::InvalidRequest(_) | Error::Transport(_) => None,
         }
     }
@@ -62,7 +85,8 @@ impl<E: ErrorKind> fmt::Display for Error<E> {
 impl<E: ErrorKind> std::error::Error for Error<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::InvalidRequest(e) | Error::InvalidResponse(e) => Some(e),
+            Error::InvalidRequest(e) => Some(e),
+            Error::InvalidResponse(e) => Some(&e.error),
             Error::Transport(e) => Some(e),
             Error::Xrpc(_) | Error::Decode(_) => None,
         }
@@ -99,14 +123,27 @@ pub struct DecodeError {
     pub status: StatusCode,
     /// What was wrong.
     pub reason: String,
-    /// The start of the body as text (at most 200 characters), to help diagnose.
+    /// The start of the body as text (at most 200 characters), to help diagnose. Empty for a
+    /// JSON (or untyped) body with a success status: such a body may hold session tokens or
+    /// other secrets.
     pub body_excerpt: String,
 }
 
 impl DecodeError {
-    pub(crate) fn new(status: StatusCode, reason: impl Into<String>, body: &[u8]) -> Self {
-        let text = String::from_utf8_lossy(&body[..body.len().min(800)]);
-        let body_excerpt: String = text.chars().take(200).collect();
+    pub(crate) fn new(
+        status: StatusCode,
+        content_type: Option<&str>,
+        reason: impl Into<String>,
+        body: &[u8],
+    ) -> Self {
+        let json_or_untyped =
+            content_type.is_none_or(|ct| ct.to_ascii_lowercase().contains("json"));
+        let body_excerpt = if status.is_success() && json_or_untyped {
+            String::new()
+        } else {
+            let text = String::from_utf8_lossy(&body[..body.len().min(800)]);
+            text.chars().take(200).collect()
+        };
         DecodeError {
             status,
             reason: reason.into(),

@@ -12,7 +12,7 @@ mod query;
 #[cfg(feature = "reqwest")]
 pub use client::ReqwestTransport;
 pub use client::{Client, ClientError, Transport, TransportError, XrpcClient, XrpcRequest};
-pub use error::{DecodeError, Error, XrpcError};
+pub use error::{DecodeError, Error, InvalidOutput, XrpcError};
 pub use http::StatusCode;
 pub use payload::{Body, Payload};
 #[doc(hidden)]

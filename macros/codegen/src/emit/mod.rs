@@ -67,6 +67,8 @@ pub(crate) struct DocCx<'r, 'a> {
     pub info: &'r DocInfo<'a>,
     pub namer: Namer,
     pub items: Vec<TokenStream>,
+    /// The definition being emitted, to find fields that recurse back into it.
+    pub current_def: String,
 }
 
 impl DocCx<'_, '_> {
@@ -97,6 +99,7 @@ fn emit_doc(reg: &Registry<'_>, info: &DocInfo<'_>) -> TokenStream {
         info,
         namer: Namer::with_reserved(&reserved),
         items: Vec::new(),
+        current_def: String::new(),
     };
     let nsid = &doc.id;
     let lexicon = match &doc.text {
@@ -140,6 +143,7 @@ pub(crate) fn doc_attr(description: Option<&str>, origin: &str) -> TokenStream {
 
 fn emit_def(cx: &mut DocCx<'_, '_>, def: &Def) {
     let nsid = cx.nsid().to_owned();
+    cx.current_def = def.name.clone();
     let full = if def.name == "main" {
         nsid.clone()
     } else {
@@ -161,6 +165,7 @@ fn emit_def(cx: &mut DocCx<'_, '_>, def: &Def) {
                 pub const #ident: &str = #full;
             });
         }
+        DefKind::Broken => {}
         DefKind::Token => {
             let ident = cx.def_ident(&def.name);
             let doc = doc_attr(def.description.as_deref(), &format!("The token `{full}`."));

@@ -210,7 +210,15 @@ pub(crate) fn emit_object(
         let rust_name = field_names.claim(&crate::naming::snake_case(&p.name));
         let field_ident = format_ident!("{}", rust_name);
         let parent = format!("{}{}", ident, crate::naming::pascal_case(&p.name));
-        let inner = rust_type(cx, &p.schema, &parent);
+        let mut inner = rust_type(cx, &p.schema, &parent);
+        if let Kind::Ref(r) = &p.schema.kind {
+            // A field that leads back to the struct it is in (directly or through other
+            // structs' fields) is boxed, or the type would have infinite size.
+            let owner = (cx.nsid().to_owned(), cx.current_def.clone());
+            if cx.reg.ref_reaches(cx.nsid(), &r.target, &owner) {
+                inner = quote!(::std::boxed::Box<#inner>);
+            }
+        }
         let required = o.is_required(&p.name);
         let nullable = o.is_nullable(&p.name);
         let default = default_expr(cx, &p.schema, &inner);

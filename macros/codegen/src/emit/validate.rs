@@ -152,6 +152,7 @@ pub(crate) fn checks_for(
                             info,
                             namer: crate::naming::Namer::default(),
                             items: Vec::new(),
+                            current_def: String::new(),
                         };
                         let ValueChecks(inner) = checks_for(&target_cx, target, v, depth + 1);
                         out.extend(inner);

@@ -1,0 +1,203 @@
+//! The generated client against the reference PDS (@atproto/pds from @atproto/dev-env).
+//!
+//! Start it with `bash pds/start.sh`, then run with the URL it prints:
+//! `ATLEX_PDS_URL=http://127.0.0.1:2583 cargo test -p atlex-tests --test pds`; stop it with
+//! `bash pds/stop.sh`. Without `ATLEX_PDS_URL` every test says so and passes.
+
+use atlex::types::{Did, Handle};
+use atlex::xrpc::StatusCode;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+
+atlex::lexicon!("../runtime/lexicons/com/atproto/server/createSession.json");
+
+use com::atproto::server::create_session;
+
+/// The PDS base URL, or `None` (after saying why the test is skipped).
+fn pds_url() -> Option<String> {
+    match std::env::var("ATLEX_PDS_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim().trim_end_matches('/').to_owned()),
+        _ => {
+            println!("skipped: set ATLEX_PDS_URL (bash pds/start.sh)");
+            None
+        }
+    }
+}
+
+/// `n` random lowercase letters.
+fn random_letters(n: usize) -> String {
+    let mut out = String::with_capacity(n);
+    while out.len() < n {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_usize(out.len());
+        let mut bits = hasher.finish();
+        for _ in 0..8 {
+            if out.len() == n {
+                break;
+            }
+            out.push((b'a' + (bits % 26) as u8) as char);
+            bits /= 26;
+        }
+    }
+    out
+}
+
+/// A fresh account on the PDS.
+struct Account {
+    handle: String,
+    email: String,
+    password: String,
+    did: String,
+}
+
+/// Creates an account with a raw `com.atproto.server.createAccount` request.
+async fn create_account(pds: &str) -> Account {
+    let name = random_letters(8);
+    let account = Account {
+        handle: format!("{name}.test"),
+        email: format!("{name}@example.test"),
+        password: format!("pw-{}-{}", random_letters(6), random_letters(6)),
+        did: String::new(),
+    };
+    let body = serde_json::json!({
+        "handle": account.handle,
+        "email": account.email,
+        "password": account.password,
+    });
+    let resp = reqwest::Client::new()
+        .post(format!("{pds}/xrpc/com.atproto.server.createAccount"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("the PDS at ATLEX_PDS_URL answers");
+    let status = resp.status();
+    let bytes = resp.bytes().await.unwrap();
+    assert!(
+        status.is_success(),
+        "createAccount for {}: {status} {}",
+        account.handle,
+        String::from_utf8_lossy(&bytes)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(created["handle"], account.handle.as_str());
+    let did = created["did"]
+        .as_str()
+        .expect("createAccount answers the did")
+        .to_owned();
+    Account { did, ..account }
+}
+
+fn client(pds: &str) -> atlex::Client {
+    atlex::Client::new(pds).unwrap()
+}
+
+#[tokio::test]
+async fn create_session_by_handle_returns_the_typed_account_and_working_tokens() {
+    let Some(pds) = pds_url() else { return };
+    let account = create_account(&pds).await;
+    let input = create_session::Input::new(account.handle.clone(), account.password.clone());
+    let out = create_session::call(&client(&pds), &input).await.unwrap();
+
+    let did: &Did = &out.did;
+    let handle: &Handle = &out.handle;
+    assert_eq!(did.as_str(), account.did);
+    assert_eq!(did.method(), "plc");
+    assert_eq!(handle.as_str(), account.handle);
+    assert!(!out.access_jwt.is_empty());
+    assert!(!out.refresh_jwt.is_empty());
+    assert_ne!(out.access_jwt, out.refresh_jwt);
+    assert_eq!(
+        out.access_jwt.split('.').count(),
+        3,
+        "the access token is a JWT"
+    );
+    assert_eq!(
+        out.refresh_jwt.split('.').count(),
+        3,
+        "the refresh token is a JWT"
+    );
+    assert!(
+        out.did_doc.is_none(),
+        "this PDS sends no didDoc on createSession"
+    );
+    assert_eq!(out.email.as_deref(), Some(account.email.as_str()));
+    assert_eq!(out.email_confirmed, Some(false));
+    assert_eq!(out.active, Some(true));
+    assert_eq!(out.status, None);
+
+    // Debug keeps the real tokens out.
+    let text = format!("{out:?}");
+    assert!(
+        !text.contains(&out.access_jwt) && !text.contains(&out.refresh_jwt),
+        "{text}"
+    );
+    let text = format!("{input:?}");
+    assert!(!text.contains(&account.password), "{text}");
+
+    // The access token works: getSession with it names the same account.
+    let resp = reqwest::Client::new()
+        .get(format!("{pds}/xrpc/com.atproto.server.getSession"))
+        .header("authorization", format!("Bearer {}", out.access_jwt))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let session: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    assert_eq!(session["did"], account.did.as_str());
+    assert_eq!(session["handle"], account.handle.as_str());
+}
+
+#[tokio::test]
+async fn wrong_password_is_an_undeclared_401_authentication_required() {
+    let Some(pds) = pds_url() else { return };
+    let account = create_account(&pds).await;
+    let input = create_session::Input::new(account.handle.clone(), "not the password".into());
+    let err = create_session::call(&client(&pds), &input)
+        .await
+        .unwrap_err();
+    assert!(err.known().is_none(), "{err:?}");
+    assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(err.xrpc_name(), Some("AuthenticationRequired"));
+    match &err {
+        atlex::Error::Xrpc(e) => {
+            assert_eq!(e.status, StatusCode::UNAUTHORIZED);
+            assert_eq!(e.name, "AuthenticationRequired");
+            assert_eq!(e.message.as_deref(), Some("Invalid identifier or password"));
+            assert!(e.known.is_none());
+        }
+        other => panic!("expected Error::Xrpc, got {other:?}"),
+    }
+
+    // An identifier nobody has gets the same answer.
+    let nobody = create_session::Input::new(
+        format!("{}.test", random_letters(10)),
+        account.password.clone(),
+    );
+    let err = create_session::call(&client(&pds), &nobody)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(err.xrpc_name(), Some("AuthenticationRequired"));
+    assert!(err.known().is_none());
+}
+
+#[tokio::test]
+async fn create_session_by_did_and_by_email() {
+    let Some(pds) = pds_url() else { return };
+    let account = create_account(&pds).await;
+    let c = client(&pds);
+    for identifier in [account.did.clone(), account.email.clone()] {
+        let input = create_session::Input::new(identifier.clone(), account.password.clone());
+        let out = create_session::call(&c, &input)
+            .await
+            .unwrap_or_else(|e| panic!("login with {identifier:?}: {e}"));
+        assert_eq!(out.did.as_str(), account.did, "login with {identifier:?}");
+        assert_eq!(
+            out.handle.as_str(),
+            account.handle,
+            "login with {identifier:?}"
+        );
+        assert!(!out.access_jwt.is_empty() && !out.refresh_jwt.is_empty());
+    }
+}
