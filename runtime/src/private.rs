@@ -77,11 +77,6 @@ impl fmt::Debug for Redacted {
     }
 }
 
-/// Reads a union value as a whole object, so `$type` can be found wherever it is.
-pub fn read_union_object<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
-    Map::<String, Value>::deserialize(d)
-}
-
 /// The `$type` of a union value.
 pub fn union_tag<E: de::Error>(object: &Map<String, Value>) -> Result<String, E> {
     match object.get("$type") {
@@ -90,13 +85,6 @@ pub fn union_tag<E: de::Error>(object: &Map<String, Value>) -> Result<String, E>
         Some(_) => Err(E::custom("a union value's $type must be a string")),
         None => Err(E::custom("a union value needs a $type naming its variant")),
     }
-}
-
-/// Deserializes a union variant from the object read by [`read_union_object`].
-pub fn from_object<T: de::DeserializeOwned>(
-    object: Map<String, Value>,
-) -> Result<T, serde_json::Error> {
-    serde_json::from_value(Value::Object(object))
 }
 
 /// A string that is not one of a closed enum's values.
@@ -131,4 +119,90 @@ pub fn fmt_error<E: crate::xrpc::ErrorKind>(e: &E, f: &mut fmt::Formatter<'_>) -
         write!(f, ": {m}")?;
     }
     Ok(())
+}
+
+/// A union's dispatch on `$type`, generated per union: deserializes the variant named `tag`
+/// from `d` (the whole object, `$type` included).
+pub trait UnionTag: Sized {
+    /// The variant for `tag`, read from `d`.
+    fn from_tagged<'de, D: Deserializer<'de>>(tag: &str, d: D) -> Result<Self, D::Error>;
+}
+
+/// Deserializes a union: when `$type` is the object's first key (as writers put it), the
+/// variant reads the rest of the object straight from the input; otherwise the object is
+/// buffered first to find its `$type`.
+pub fn deserialize_union<'de, U: UnionTag, D: Deserializer<'de>>(d: D) -> Result<U, D::Error> {
+    struct V<U>(std::marker::PhantomData<U>);
+    impl<'de, U: UnionTag> Visitor<'de> for V<U> {
+        type Value = U;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object with a $type")
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<U, A::Error> {
+            let Some(first) = map.next_key::<Key<'de>>()? else {
+                return Err(de::Error::custom(
+                    "a union value needs a $type naming its variant",
+                ));
+            };
+            if first.as_str() == "$type" {
+                let tag: Key<'de> = map.next_value()?;
+                if tag.as_str().is_empty() {
+                    return Err(de::Error::custom("a union value has an empty $type"));
+                }
+                let rest = PrependType {
+                    tag: Some(tag.as_str().to_owned()),
+                    value_pending: false,
+                    map,
+                };
+                return U::from_tagged(tag.as_str(), de::value::MapAccessDeserializer::new(rest));
+            }
+            let mut object = Map::new();
+            let value: Value = map.next_value()?;
+            object.insert(first.into_string(), value);
+            while let Some(k) = map.next_key::<String>()? {
+                let v: Value = map.next_value()?;
+                object.insert(k, v);
+            }
+            let tag: String = union_tag(&object)?;
+            U::from_tagged(&tag, Value::Object(object)).map_err(de::Error::custom)
+        }
+    }
+    d.deserialize_map(V(std::marker::PhantomData))
+}
+
+/// A map that yields `"$type": tag` first, then the rest of `map`.
+struct PrependType<A> {
+    tag: Option<String>,
+    value_pending: bool,
+    map: A,
+}
+
+impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for PrependType<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        if self.tag.is_some() && !self.value_pending {
+            self.value_pending = true;
+            return seed
+                .deserialize(de::value::StrDeserializer::<A::Error>::new("$type"))
+                .map(Some);
+        }
+        self.map.next_key_seed(seed)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        if self.value_pending {
+            if let Some(tag) = self.tag.take() {
+                self.value_pending = false;
+                return seed.deserialize(de::value::StringDeserializer::<A::Error>::new(tag));
+            }
+        }
+        self.map.next_value_seed(seed)
+    }
 }

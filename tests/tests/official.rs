@@ -135,6 +135,40 @@ mod official {
     }
 
     #[test]
+    fn union_type_may_come_anywhere_in_the_object() {
+        let first: post::Record = serde_json::from_value(serde_json::json!({
+            "$type": "app.bsky.feed.post", "text": "hi", "createdAt": "2024-11-26T15:36:49.000Z",
+            "embed": { "$type": "app.bsky.embed.external",
+                       "external": { "uri": "https://example.com", "title": "t", "description": "d" } }
+        }))
+        .unwrap();
+        let last: post::Record = serde_json::from_value(serde_json::json!({
+            "text": "hi", "createdAt": "2024-11-26T15:36:49.000Z",
+            "embed": { "external": { "description": "d", "uri": "https://example.com", "title": "t" },
+                       "$type": "app.bsky.embed.external" },
+            "$type": "app.bsky.feed.post"
+        }))
+        .unwrap();
+        assert!(matches!(first.embed, Some(post::RecordEmbed::External(_))));
+        assert_eq!(first, last);
+        // Through a reader (no borrowing) as well as from a slice.
+        let text = serde_json::to_string(&first).unwrap();
+        let from_reader: post::Record = serde_json::from_reader(text.as_bytes()).unwrap();
+        assert_eq!(from_reader, first);
+        // A union value without $type, or with a non-string one, is rejected.
+        for embed in [
+            serde_json::json!({ "external": {} }),
+            serde_json::json!({ "$type": 5 }),
+        ] {
+            let json = serde_json::json!({
+                "$type": "app.bsky.feed.post", "text": "hi",
+                "createdAt": "2024-11-26T15:36:49.000Z", "embed": embed
+            });
+            assert!(serde_json::from_value::<post::Record>(json).is_err());
+        }
+    }
+
+    #[test]
     fn wrong_record_type_is_rejected() {
         let json = serde_json::json!({
             "$type": "app.bsky.feed.like",

@@ -936,18 +936,17 @@ pub(crate) fn emit_union(
     let de_arms = variants.iter().map(|v| {
         let Variant {
             ident: vi,
+            ty,
             tag,
             alt_tag,
-            ..
         } = v;
         let pat = match alt_tag {
             Some(alt) => quote!(#tag | #alt),
             None => quote!(#tag),
         };
         quote! {
-            #pat => ::atlex::__private::from_object(object)
-                .map(|v| Self::#vi(::std::boxed::Box::new(v)))
-                .map_err(<D::Error as ::atlex::__private::serde::de::Error>::custom),
+            #pat => <#ty as ::atlex::__private::serde::Deserialize<'de>>::deserialize(d)
+                .map(|v| Self::#vi(::std::boxed::Box::new(v))),
         }
     });
     let tags: Vec<&str> = variants.iter().map(|v| v.tag.as_str()).collect();
@@ -962,9 +961,8 @@ pub(crate) fn emit_union(
         }
     } else {
         quote! {
-            _ => ::atlex::__private::from_object(object)
-                .map(Self::Unknown)
-                .map_err(<D::Error as ::atlex::__private::serde::de::Error>::custom),
+            _ => <::atlex::types::Unknown as ::atlex::__private::serde::Deserialize<'de>>::deserialize(d)
+                .map(Self::Unknown),
         }
     };
     let val_arms = variants.iter().map(|v| {
@@ -1005,9 +1003,16 @@ pub(crate) fn emit_union(
             fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::core::result::Result<Self, D::Error> {
-                let object = ::atlex::__private::read_union_object(deserializer)?;
-                let tag: ::std::string::String = ::atlex::__private::union_tag::<D::Error>(&object)?;
-                match tag.as_str() {
+                ::atlex::__private::deserialize_union(deserializer)
+            }
+        }
+
+        impl ::atlex::__private::UnionTag for #ident {
+            fn from_tagged<'de, D: ::atlex::__private::serde::Deserializer<'de>>(
+                tag: &str,
+                d: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                match tag {
                     #(#de_arms)*
                     #de_other
                 }
