@@ -1,6 +1,3 @@
-const _: &str = ::core::include_str!(
-    "$WORKSPACE/runtime/lexicons/com/atproto/server/createSession.json"
-);
 /// Lexicons under `com`.
 pub mod com {
     /// Lexicons under `com.atproto`.
@@ -31,7 +28,7 @@ pub mod com {
                     pub extra: ::atlex::types::Extra,
                 }
                 impl Input {
-                    ///A value from its required properties (`identifier`, `password`); optional ones absent or at their default. Set others with `Input { field: value, ..Input::new(..) }`.
+                    /// A value from its required properties (`identifier`, `password`); optional ones absent or at their default. Set others with `Input { field: value, ..Input::new(..) }`.
                     pub fn new(
                         identifier: ::std::string::String,
                         password: ::std::string::String,
@@ -342,7 +339,7 @@ pub mod com {
                     pub extra: ::atlex::types::Extra,
                 }
                 impl Output {
-                    ///A value from its required properties (`access_jwt`, `refresh_jwt`, `handle`, `did`); optional ones absent or at their default. Set others with `Output { field: value, ..Output::new(..) }`.
+                    /// A value from its required properties (`access_jwt`, `refresh_jwt`, `handle`, `did`); optional ones absent or at their default. Set others with `Output { field: value, ..Output::new(..) }`.
                     pub fn new(
                         access_jwt: ::std::string::String,
                         refresh_jwt: ::std::string::String,
