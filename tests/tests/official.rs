@@ -178,4 +178,106 @@ mod official {
         let err = serde_json::from_value::<post::Record>(json).unwrap_err();
         assert!(err.to_string().contains("app.bsky.feed.post"), "{err}");
     }
+
+    mod methods {
+        use super::super::lexicons::app::bsky::actor::defs as actor;
+        use super::super::lexicons::app::bsky::feed::{defs as feed, get_timeline};
+        use super::super::lexicons::com::atproto::repo::create_record;
+        use super::sample_post;
+        use atlex::server::{Router, ServerError, XrpcRequest};
+        use atlex::types::Unknown;
+        use atlex::xrpc::NoParams;
+        use std::sync::{Arc, Mutex};
+
+        const DID: &str = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
+
+        /// A repo of posts in memory, served through the generated method types.
+        async fn serve(store: Arc<Mutex<Vec<(String, Unknown)>>>) -> atlex::Client {
+            let for_create = store.clone();
+            let router = Router::new()
+                .procedure(create_record::Method, move |req: XrpcRequest<NoParams, create_record::Input>| {
+                    let store = for_create.clone();
+                    async move {
+                        let input = req.input;
+                        if input.collection.as_str() != "app.bsky.feed.post" {
+                            return Err(ServerError::invalid_request("only posts here"));
+                        }
+                        let mut posts = store.lock().unwrap();
+                        let rkey = format!("3k43tv4rft2{}g", posts.len());
+                        let uri = format!("at://{}/{}/{rkey}", input.repo, input.collection);
+                        posts.push((uri.clone(), input.record));
+                        Ok(create_record::Output::new(
+                            uri.parse().unwrap(),
+                            "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm".parse().unwrap(),
+                        ))
+                    }
+                })
+                .query(get_timeline::Method, move |req: XrpcRequest<get_timeline::Params, ()>| {
+                    let store = store.clone();
+                    async move {
+                        let posts = store.lock().unwrap();
+                        let limit = usize::try_from(req.params.limit).unwrap_or(0);
+                        let feed = posts
+                            .iter()
+                            .rev()
+                            .take(limit)
+                            .map(|(uri, record)| {
+                                let author = actor::ProfileViewBasic::new(
+                                    DID.parse().unwrap(),
+                                    "alice.test".parse().unwrap(),
+                                );
+                                feed::FeedViewPost::new(feed::PostView::new(
+                                    uri.parse().unwrap(),
+                                    "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm".parse().unwrap(),
+                                    author,
+                                    record.clone(),
+                                    "2024-11-26T15:36:50.000Z".parse().unwrap(),
+                                ))
+                            })
+                            .collect();
+                        Ok::<_, ServerError<get_timeline::Error>>(get_timeline::Output::new(feed))
+                    }
+                });
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            tokio::spawn(router.serve(listener));
+            atlex::Client::new(&url).unwrap()
+        }
+
+        #[tokio::test]
+        async fn create_record_then_read_the_timeline() {
+            let store = Arc::new(Mutex::new(Vec::new()));
+            let client = serve(store.clone()).await;
+            let post = sample_post();
+            let input = create_record::Input::new(
+                DID.parse().unwrap(),
+                "app.bsky.feed.post".parse().unwrap(),
+                Unknown::from_typed(&post).unwrap(),
+            );
+            let created = create_record::call(&client, &input).await.unwrap();
+            assert_eq!(created.uri.collection(), Some("app.bsky.feed.post"));
+            assert_eq!(store.lock().unwrap().len(), 1);
+
+            let params = get_timeline::Params {
+                limit: 10,
+                ..get_timeline::Params::new()
+            };
+            let timeline = get_timeline::call(&client, &params).await.unwrap();
+            assert_eq!(timeline.feed.len(), 1);
+            let view = &timeline.feed[0].post;
+            assert_eq!(view.uri, created.uri);
+            assert_eq!(view.author.handle.as_str(), "alice.test");
+            let back: super::post::Record = view.record.to_typed().unwrap();
+            assert_eq!(back, post);
+
+            // The lexicon's limit (1..=100) is checked before anything is sent.
+            let params = get_timeline::Params {
+                limit: 101,
+                ..get_timeline::Params::new()
+            };
+            let err = get_timeline::call(&client, &params).await.unwrap_err();
+            assert!(matches!(err, atlex::Error::InvalidRequest(_)), "{err:?}");
+            assert_eq!(get_timeline::Params::new().limit, 50, "the lexicon default");
+        }
+    }
 }

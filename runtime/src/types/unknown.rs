@@ -70,6 +70,22 @@ impl Unknown {
     pub fn into_map(self) -> Map<String, Value> {
         self.0
     }
+
+    /// A typed value (a generated record or object) as an `unknown`, e.g. the `record` of
+    /// `com.atproto.repo.createRecord`.
+    pub fn from_typed<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, ValidationError> {
+        let json = serde_json::to_value(value).map_err(|e| {
+            ValidationError::new(Rule::Other(Cow::Owned(format!("cannot serialize: {e}"))))
+        })?;
+        Unknown::try_from(json)
+    }
+
+    /// Reads this value as a typed one, e.g. the `record` of a post view as a post record.
+    /// The caller validates the result (`atlex::Validate`) where the lexicon's constraints
+    /// matter.
+    pub fn to_typed<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&Value::Object(self.0.clone()))
+    }
 }
 
 impl TryFrom<Map<String, Value>> for Unknown {
