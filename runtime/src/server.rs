@@ -33,7 +33,9 @@
 use crate::xrpc::{ErrorKind, Params, Payload, Procedure, Query, StatusCode};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{header, HeaderMap, HeaderValue, Uri};
+use axum::http::{header, HeaderValue, Uri};
+
+pub use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use std::fmt;
 use std::future::Future;

@@ -201,3 +201,58 @@ async fn create_session_by_did_and_by_email() {
         assert!(!out.access_jwt.is_empty() && !out.refresh_jwt.is_empty());
     }
 }
+
+mod get_session_lex {
+    // The part of com.atproto.server.getSession this test reads: an authenticated query.
+    atlex::lexicon!({
+        "lexicon": 1,
+        "id": "com.atproto.server.getSession",
+        "defs": { "main": { "type": "query",
+            "output": { "encoding": "application/json", "schema": {
+                "type": "object", "required": ["handle", "did"],
+                "properties": {
+                    "handle": { "type": "string", "format": "handle" },
+                    "did": { "type": "string", "format": "did" }
+                } } } } }
+    });
+}
+
+#[tokio::test]
+async fn session_logs_in_calls_with_the_token_refreshes_and_logs_out() {
+    use get_session_lex::com::atproto::server::get_session;
+    let Some(pds) = pds_url() else { return };
+    let account = create_account(&pds).await;
+    let session = atlex::xrpc::Session::new(client(&pds));
+
+    // Without a session the PDS refuses the authenticated query.
+    let err = get_session::call(&session).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED), "{err}");
+
+    let data = session
+        .login(&account.handle, &account.password, None)
+        .await
+        .unwrap();
+    assert_eq!(data.did.as_str(), account.did);
+    let me = get_session::call(&session).await.unwrap();
+    assert_eq!(me.did.as_str(), account.did);
+    assert_eq!(me.handle.as_str(), account.handle);
+
+    // An explicit refresh rotates the refresh token (the access token may be byte-identical
+    // when issued within the same second), and the new access token works.
+    let refreshed = session.refresh().await.unwrap();
+    assert_ne!(refreshed.refresh_jwt(), data.refresh_jwt());
+    assert_eq!(
+        get_session::call(&session).await.unwrap().did.as_str(),
+        account.did
+    );
+
+    // Logging out revokes the refresh token on the PDS.
+    session.logout().await.unwrap();
+    assert!(session.data().is_none());
+    let stale = atlex::xrpc::Session::resume(client(&pds), refreshed, None);
+    let err = stale.refresh().await.unwrap_err();
+    assert!(
+        matches!(err.xrpc_name(), Some("ExpiredToken" | "InvalidToken")),
+        "a revoked refresh token is refused: {err}"
+    );
+}

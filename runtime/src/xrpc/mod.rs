@@ -8,6 +8,7 @@ mod client;
 mod error;
 mod payload;
 mod query;
+mod session;
 
 #[cfg(feature = "reqwest")]
 pub use client::ReqwestTransport;
@@ -18,6 +19,7 @@ pub use payload::{Body, Payload};
 #[doc(hidden)]
 pub use query::parse_query_string;
 pub use query::{NoParams, ParamKind, Params, ParamsError};
+pub use session::{methods as session_methods, Session, SessionData, SessionStore};
 
 #[doc(hidden)]
 pub use client::{call_procedure, call_query};
