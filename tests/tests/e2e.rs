@@ -605,6 +605,7 @@ async fn query_params_round_trip_with_repeated_keys_and_defaults() {
         ..search::Params::new("hello world?#%2B".into())
     };
     assert_eq!(params.limit, 25, "the lexicon default");
+    // A default left unchanged is not sent (the server applies it); a changed one is.
     let out = search::call(&c, &params).await.unwrap();
     assert_eq!(out.q, "hello world?#%2B");
     assert_eq!(out.tags, ["a b", "c&d=e", "é+1=2", "100%"]);
@@ -630,8 +631,6 @@ async fn query_params_round_trip_with_repeated_keys_and_defaults() {
             "é+1=2",
             "tags",
             "100%",
-            "limit",
-            "25",
             "exact",
             "true",
             "actor",
@@ -639,13 +638,23 @@ async fn query_params_round_trip_with_repeated_keys_and_defaults() {
         ])
     );
 
-    // Only the required parameter: absent optionals are not written, the default is.
+    // Only the required parameter: absent optionals and the unchanged default are not
+    // written; a changed default is.
     search::call(&c, &search::Params::new("x".into()))
         .await
         .unwrap();
     assert_eq!(
         pairs(state.http()[1].query.as_deref().unwrap()),
-        strings(&["q", "x", "limit", "25"])
+        strings(&["q", "x"])
+    );
+    let changed = search::Params {
+        limit: 7,
+        ..search::Params::new("x".into())
+    };
+    search::call(&c, &changed).await.unwrap();
+    assert_eq!(
+        pairs(state.http()[2].query.as_deref().unwrap()),
+        strings(&["q", "x", "limit", "7"])
     );
 
     // The server applies the default when the request leaves it out, and reads repeated keys.
@@ -659,7 +668,7 @@ async fn query_params_round_trip_with_repeated_keys_and_defaults() {
         body,
         serde_json::json!({"q": "y", "tags": ["one", "two"], "limit": 25, "exact": false})
     );
-    let seen = state.searches.lock().unwrap()[2].clone();
+    let seen = state.searches.lock().unwrap()[3].clone();
     assert_eq!(
         seen,
         search::Params {

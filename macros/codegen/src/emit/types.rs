@@ -244,6 +244,25 @@ pub(crate) fn emit_object(
     } else {
         None
     };
+    // Defaulted properties that were absent on input stay absent on output (so a record
+    // reads and writes back byte for byte), unless the value was changed: one bit each.
+    let defaulted: Vec<usize> = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.shape == Shape::Defaulted)
+        .map(|(i, _)| i)
+        .take(64)
+        .collect();
+    let bit_of = |i: usize| defaulted.iter().position(|&d| d == i).map(|b| 1u64 << b);
+    let all_bits: u64 = (0..defaulted.len()).fold(0, |acc, b| acc | (1u64 << b));
+    let absent_field = (!defaulted.is_empty()).then(|| {
+        quote! {
+            /// Which defaulted properties were absent (not written back while unchanged).
+            #[doc(hidden)]
+            pub __absent: u64,
+        }
+    });
+    let absent_init = (!defaulted.is_empty()).then(|| quote!(__absent: #all_bits,));
 
     let doc = doc_attr(description, origin);
     let struct_fields = fields.iter().map(|f| {
@@ -344,10 +363,25 @@ pub(crate) fn emit_object(
     });
 
     // Serialize.
-    let ser_fields = fields.iter().map(|f| {
+    let ser_fields = fields.iter().enumerate().map(|(i, f)| {
         let fi = &f.ident;
         let wire = &f.wire;
         match f.shape {
+            Shape::Defaulted if bit_of(i).is_some() => {
+                let bit = bit_of(i).unwrap_or(0);
+                let lit = default_literal(f.schema).unwrap_or_default();
+                let changed = match &f.schema.kind {
+                    Kind::String(_) => {
+                        quote!(::core::convert::AsRef::<str>::as_ref(&self.#fi) != #lit)
+                    }
+                    _ => quote!(self.#fi != #lit),
+                };
+                quote! {
+                    if self.__absent & #bit == 0 || #changed {
+                        map.serialize_entry(#wire, &self.#fi)?;
+                    }
+                }
+            }
             Shape::Required | Shape::Defaulted | Shape::NullableRequired => {
                 quote!(map.serialize_entry(#wire, &self.#fi)?;)
             }
@@ -475,6 +509,17 @@ pub(crate) fn emit_object(
             }
         }
     });
+    let absent_terms = fields
+        .iter()
+        .zip(&locals)
+        .enumerate()
+        .filter_map(|(i, (_, l))| {
+            let bit = bit_of(i)?;
+            Some(quote!(if #l.is_none() { #bit } else { 0 }))
+        });
+    let absent_calc =
+        (!defaulted.is_empty()).then(|| quote!(let absent: u64 = 0 #(| #absent_terms)*;));
+    let absent_build = (!defaulted.is_empty()).then(|| quote!(__absent: absent,));
     let expecting = match opts.record_nsid {
         Some(nsid) => format!("a {nsid} record"),
         None => format!("an object ({ident_str})"),
@@ -518,6 +563,7 @@ pub(crate) fn emit_object(
         pub struct #ident {
             #(#struct_fields)*
             #extra_field
+            #absent_field
         }
 
         impl #ident {
@@ -527,6 +573,7 @@ pub(crate) fn emit_object(
                 Self {
                     #(#new_inits,)*
                     #extra_init
+                    #absent_init
                 }
             }
         }
@@ -593,9 +640,11 @@ pub(crate) fn emit_object(
                             }
                         }
                         #has_type_check
+                        #absent_calc
                         ::core::result::Result::Ok(#ident {
                             #(#builds)*
                             #extra_build
+                            #absent_build
                         })
                     }
                 }
@@ -669,10 +718,51 @@ fn default_expr(cx: &DocCx<'_, '_>, s: &Schema, ty: &TokenStream) -> Option<Toke
                 quote!(#ty::__new_unchecked_static(#v))
             } else if c.enum_.is_some() || !c.known_values.is_empty() {
                 let _ = cx;
-                quote!(<#ty as ::core::str::FromStr>::from_str(#v).unwrap_or_else(|_| ::core::unreachable!()))
+                match enum_variants(c).into_iter().find(|(value, _)| value == v) {
+                    Some((_, variant)) => quote!(#ty::#variant),
+                    // `check` reports a default outside `enum`; knownValues stay open.
+                    None => quote!(#ty::Other(::std::string::String::from(#v))),
+                }
             } else {
                 quote!(::std::string::String::from(#v))
             }
+        }),
+        _ => None,
+    }
+}
+
+/// The variants of a string enum: each distinct value with its Rust name, in lexicon order.
+fn enum_variants(c: &StrC) -> Vec<(String, Ident)> {
+    let (values, open): (&[String], bool) = match &c.enum_ {
+        Some(e) => (&e.value, false),
+        None => (&c.known_values, true),
+    };
+    let mut namer = crate::naming::Namer::with_reserved(if open { &["Other"] } else { &[] });
+    let mut seen = std::collections::BTreeSet::new();
+    let mut variants = Vec::new();
+    for v in values {
+        if seen.insert(v.clone()) {
+            let name = namer.claim(&crate::naming::value_variant(v));
+            variants.push((v.clone(), format_ident!("{}", name)));
+        }
+    }
+    variants
+}
+
+/// The lexicon's default as a literal to compare with: `5`, `true`, `"en"`.
+fn default_literal(s: &Schema) -> Option<TokenStream> {
+    match &s.kind {
+        Kind::Boolean(c) => c.default.as_ref().map(|d| {
+            let v = d.value;
+            quote!(#v)
+        }),
+        Kind::Integer(c) => c.default.as_ref().map(|d| {
+            let v = d.value;
+            quote!(#v)
+        }),
+        Kind::String(c) => c.default.as_ref().map(|d| {
+            let v = &d.value;
+            quote!(#v)
         }),
         _ => None,
     }
@@ -687,19 +777,8 @@ pub(crate) fn emit_string_enum(
     description: Option<&str>,
     origin: &str,
 ) {
-    let (values, open): (Vec<String>, bool) = match &c.enum_ {
-        Some(e) => (e.value.clone(), false),
-        None => (c.known_values.clone(), true),
-    };
-    let mut namer = crate::naming::Namer::with_reserved(if open { &["Other"] } else { &[] });
-    let mut seen = std::collections::BTreeSet::new();
-    let mut variants: Vec<(String, Ident)> = Vec::new();
-    for v in values {
-        if seen.insert(v.clone()) {
-            let name = namer.claim(&crate::naming::value_variant(&v));
-            variants.push((v, format_ident!("{}", name)));
-        }
-    }
+    let open = c.enum_.is_none();
+    let variants = enum_variants(c);
     let doc = doc_attr(description, origin);
     let variant_defs = variants.iter().map(|(v, i)| {
         let d = format!(" `{v}`");
