@@ -91,6 +91,22 @@ pub enum Rule {
     NotAllowed {
         /// The actual value, as text.
         actual: String,
+        /// The allowed values, as text (`"a", "b"` or `1, 2`).
+        allowed: String,
+    },
+    /// Bytes are longer than `maxLength`.
+    MaxBytes {
+        /// The limit from the lexicon.
+        max: u64,
+        /// The actual length.
+        actual: u64,
+    },
+    /// Bytes are shorter than `minLength`.
+    MinBytes {
+        /// The limit from the lexicon.
+        min: u64,
+        /// The actual length.
+        actual: u64,
     },
     /// A string does not match its `format`.
     Format {
@@ -139,7 +155,15 @@ impl fmt::Display for Rule {
             }
             Rule::Minimum { min, actual } => write!(f, "is {actual}, less than minimum {min}"),
             Rule::Maximum { max, actual } => write!(f, "is {actual}, more than maximum {max}"),
-            Rule::NotAllowed { actual } => write!(f, "is {actual:?}, not an allowed value"),
+            Rule::NotAllowed { actual, allowed } => {
+                write!(f, "is {actual}, not one of the allowed values ({allowed})")
+            }
+            Rule::MaxBytes { max, actual } => {
+                write!(f, "is {actual} bytes long, more than maxLength {max}")
+            }
+            Rule::MinBytes { min, actual } => {
+                write!(f, "is {actual} bytes long, less than minLength {min}")
+            }
             Rule::Format { format, reason } => write!(f, "is not a valid {format}: {reason}"),
             Rule::BlobAccept { actual } => write!(f, "has MIME type {actual:?}, not accepted"),
             Rule::BlobMaxSize { max, actual } => {
@@ -353,15 +377,21 @@ pub mod check {
         Ok(())
     }
 
+    fn not_allowed<T: std::fmt::Debug>(actual: T, allowed: &[T]) -> ValidationError {
+        let allowed: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
+        ValidationError::new(Rule::NotAllowed {
+            actual: format!("{actual:?}"),
+            allowed: allowed.join(", "),
+        })
+    }
+
     /// Membership of a string in an `enum` (or equality with a `const`).
     #[inline]
     pub fn str_in(value: &str, allowed: &[&str]) -> Result<(), ValidationError> {
         if allowed.contains(&value) {
             Ok(())
         } else {
-            Err(ValidationError::new(Rule::NotAllowed {
-                actual: value.to_owned(),
-            }))
+            Err(not_allowed(value, allowed))
         }
     }
 
@@ -371,9 +401,7 @@ pub mod check {
         if allowed.contains(&value) {
             Ok(())
         } else {
-            Err(ValidationError::new(Rule::NotAllowed {
-                actual: value.to_string(),
-            }))
+            Err(not_allowed(value, allowed))
         }
     }
 
@@ -385,10 +413,29 @@ pub mod check {
         if value == expected {
             Ok(())
         } else {
-            Err(ValidationError::new(Rule::NotAllowed {
-                actual: value.to_string(),
-            }))
+            Err(not_allowed(value, &[expected]))
         }
+    }
+
+    /// Length bounds of a byte string.
+    #[inline]
+    pub fn bytes_len(
+        len: usize,
+        min: Option<u64>,
+        max: Option<u64>,
+    ) -> Result<(), ValidationError> {
+        let actual = len as u64;
+        if let Some(max) = max {
+            if actual > max {
+                return Err(ValidationError::new(Rule::MaxBytes { max, actual }));
+            }
+        }
+        if let Some(min) = min {
+            if actual < min {
+                return Err(ValidationError::new(Rule::MinBytes { min, actual }));
+            }
+        }
+        Ok(())
     }
 }
 
