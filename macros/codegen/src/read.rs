@@ -29,6 +29,33 @@ struct CachedFile {
 
 thread_local! {
     static CACHE: RefCell<HashMap<PathBuf, CachedFile>> = RefCell::new(HashMap::new());
+    static STATS: std::cell::Cell<CacheStats> = const { std::cell::Cell::new(CacheStats { hits: 0, misses: 0 }) };
+}
+
+/// How often this thread's cache of parsed files was used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CacheStats {
+    /// Files served from the cache (same path, modification time and length).
+    pub hits: u64,
+    /// Files read and parsed.
+    pub misses: u64,
+}
+
+/// This thread's cache statistics.
+pub fn cache_stats() -> CacheStats {
+    STATS.with(|s| s.get())
+}
+
+fn count(hit: bool) {
+    STATS.with(|s| {
+        let mut v = s.get();
+        if hit {
+            v.hits += 1;
+        } else {
+            v.misses += 1;
+        }
+        s.set(v);
+    });
 }
 
 /// Largest lexicon file read (lexicons are a few KiB; this stops a wrong path to a huge file).
@@ -224,6 +251,7 @@ fn read_file(cx: &mut Ctxt, path: &Path, shown: String, span: Span, out: &mut Re
                 .then(|| (f.text.clone(), f.parsed.clone()))
         })
     });
+    count(cached.is_some());
     let (_text, parsed) = match cached {
         Some(hit) => hit,
         None => {
@@ -276,5 +304,38 @@ fn read_file(cx: &mut Ctxt, path: &Path, shown: String, span: Span, out: &mut Re
             out.broken_files.push(abs);
             cx.push(syntax_diag(&origin, e));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsed_files_are_cached_by_path_mtime_and_length() {
+        let dir = std::env::temp_dir().join(format!("atlex-cache-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("a.json");
+        let doc =
+            r#"{"lexicon": 1, "id": "com.example.cached", "defs": {"main": {"type": "token"}}}"#;
+        std::fs::write(&file, doc).unwrap();
+        let sources = [Source::Path("a.json".into(), Span::call_site())];
+        let before = cache_stats();
+        for _ in 0..3 {
+            let mut cx = Ctxt::new();
+            let out = read_sources(&mut cx, &dir, &sources);
+            assert!(cx.is_empty());
+            assert_eq!(out.docs[0].id, "com.example.cached");
+        }
+        let after = cache_stats();
+        assert_eq!(after.misses - before.misses, 1);
+        assert_eq!(after.hits - before.hits, 2);
+        // A change of length is seen even within the file system's time resolution.
+        std::fs::write(&file, doc.replace("cached", "changed")).unwrap();
+        let mut cx = Ctxt::new();
+        let out = read_sources(&mut cx, &dir, &sources);
+        assert_eq!(out.docs[0].id, "com.example.changed");
+        assert_eq!(cache_stats().misses - after.misses, 1);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -10,7 +10,6 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 
 /// The methods sessions use, generated from their lexicons by atlex itself.
-#[allow(missing_docs, clippy::all)]
 pub mod methods {
     pub use create::com::atproto::server::create_session;
     pub use delete::com::atproto::server::delete_session;
