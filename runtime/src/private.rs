@@ -206,3 +206,36 @@ impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for PrependType<A> {
         self.map.next_value_seed(seed)
     }
 }
+
+/// Reads the value of a property into its slot; a second occurrence is an error.
+#[inline]
+pub fn next_field<'de, A: de::MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// The value of a required property, or the error that it is missing.
+#[inline]
+pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
+    slot.ok_or_else(|| E::missing_field(name))
+}
+
+/// Writes an optional property when it is present.
+#[inline]
+pub fn optional_entry<M: SerializeMap, T: serde::Serialize>(
+    map: &mut M,
+    name: &'static str,
+    value: &Option<T>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(v) => map.serialize_entry(name, v),
+        None => Ok(()),
+    }
+}

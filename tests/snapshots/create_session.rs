@@ -69,10 +69,11 @@ pub mod com {
                     ) -> ::core::result::Result<(), M::Error> {
                         map.serialize_entry("identifier", &self.identifier)?;
                         map.serialize_entry("password", &self.password)?;
-                        if let ::core::option::Option::Some(v) = &self.auth_factor_token
-                        {
-                            map.serialize_entry("authFactorToken", v)?;
-                        }
+                        ::atlex::__private::optional_entry(
+                            map,
+                            "authFactorToken",
+                            &self.auth_factor_token,
+                        )?;
                         for (k, v) in &self.extra {
                             map.serialize_entry(k, v)?;
                         }
@@ -129,40 +130,25 @@ pub mod com {
                                 {
                                     match key.as_str() {
                                         "identifier" => {
-                                            if f_identifier.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "identifier",
-                                                    ),
-                                                );
-                                            }
-                                            f_identifier = ::core::option::Option::Some(
-                                                map.next_value()?,
-                                            );
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_identifier,
+                                                "identifier",
+                                            )?
                                         }
                                         "password" => {
-                                            if f_password.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "password",
-                                                    ),
-                                                );
-                                            }
-                                            f_password = ::core::option::Option::Some(
-                                                map.next_value()?,
-                                            );
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_password,
+                                                "password",
+                                            )?
                                         }
                                         "authFactorToken" => {
-                                            if f_auth_factor_token.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "authFactorToken",
-                                                    ),
-                                                );
-                                            }
-                                            f_auth_factor_token = ::core::option::Option::Some(
-                                                map.next_value()?,
-                                            );
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_auth_factor_token,
+                                                "authFactorToken",
+                                            )?
                                         }
                                         "$type" => {
                                             map.next_value::<
@@ -176,26 +162,14 @@ pub mod com {
                                     }
                                 }
                                 ::core::result::Result::Ok(Input {
-                                    identifier: match f_identifier {
-                                        ::core::option::Option::Some(v) => v,
-                                        ::core::option::Option::None => {
-                                            return ::core::result::Result::Err(
-                                                <A::Error as ::atlex::__private::serde::de::Error>::missing_field(
-                                                    "identifier",
-                                                ),
-                                            );
-                                        }
-                                    },
-                                    password: match f_password {
-                                        ::core::option::Option::Some(v) => v,
-                                        ::core::option::Option::None => {
-                                            return ::core::result::Result::Err(
-                                                <A::Error as ::atlex::__private::serde::de::Error>::missing_field(
-                                                    "password",
-                                                ),
-                                            );
-                                        }
-                                    },
+                                    identifier: ::atlex::__private::required::<
+                                        _,
+                                        A::Error,
+                                    >(f_identifier, "identifier")?,
+                                    password: ::atlex::__private::required::<
+                                        _,
+                                        A::Error,
+                                    >(f_password, "password")?,
                                     auth_factor_token: f_auth_factor_token,
                                     extra: extra,
                                 })
@@ -392,25 +366,24 @@ pub mod com {
                         map.serialize_entry("refreshJwt", &self.refresh_jwt)?;
                         map.serialize_entry("handle", &self.handle)?;
                         map.serialize_entry("did", &self.did)?;
-                        if let ::core::option::Option::Some(v) = &self.did_doc {
-                            map.serialize_entry("didDoc", v)?;
-                        }
-                        if let ::core::option::Option::Some(v) = &self.email {
-                            map.serialize_entry("email", v)?;
-                        }
-                        if let ::core::option::Option::Some(v) = &self.email_confirmed {
-                            map.serialize_entry("emailConfirmed", v)?;
-                        }
-                        if let ::core::option::Option::Some(v) = &self.email_auth_factor
-                        {
-                            map.serialize_entry("emailAuthFactor", v)?;
-                        }
-                        if let ::core::option::Option::Some(v) = &self.active {
-                            map.serialize_entry("active", v)?;
-                        }
-                        if let ::core::option::Option::Some(v) = &self.status {
-                            map.serialize_entry("status", v)?;
-                        }
+                        ::atlex::__private::optional_entry(
+                            map,
+                            "didDoc",
+                            &self.did_doc,
+                        )?;
+                        ::atlex::__private::optional_entry(map, "email", &self.email)?;
+                        ::atlex::__private::optional_entry(
+                            map,
+                            "emailConfirmed",
+                            &self.email_confirmed,
+                        )?;
+                        ::atlex::__private::optional_entry(
+                            map,
+                            "emailAuthFactor",
+                            &self.email_auth_factor,
+                        )?;
+                        ::atlex::__private::optional_entry(map, "active", &self.active)?;
+                        ::atlex::__private::optional_entry(map, "status", &self.status)?;
                         for (k, v) in &self.extra {
                             map.serialize_entry(k, v)?;
                         }
@@ -480,112 +453,70 @@ pub mod com {
                                 {
                                     match key.as_str() {
                                         "accessJwt" => {
-                                            if f_access_jwt.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "accessJwt",
-                                                    ),
-                                                );
-                                            }
-                                            f_access_jwt = ::core::option::Option::Some(
-                                                map.next_value()?,
-                                            );
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_access_jwt,
+                                                "accessJwt",
+                                            )?
                                         }
                                         "refreshJwt" => {
-                                            if f_refresh_jwt.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "refreshJwt",
-                                                    ),
-                                                );
-                                            }
-                                            f_refresh_jwt = ::core::option::Option::Some(
-                                                map.next_value()?,
-                                            );
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_refresh_jwt,
+                                                "refreshJwt",
+                                            )?
                                         }
                                         "handle" => {
-                                            if f_handle.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "handle",
-                                                    ),
-                                                );
-                                            }
-                                            f_handle = ::core::option::Option::Some(map.next_value()?);
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_handle,
+                                                "handle",
+                                            )?
                                         }
                                         "did" => {
-                                            if f_did.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "did",
-                                                    ),
-                                                );
-                                            }
-                                            f_did = ::core::option::Option::Some(map.next_value()?);
+                                            ::atlex::__private::next_field(&mut map, &mut f_did, "did")?
                                         }
                                         "didDoc" => {
-                                            if f_did_doc.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "didDoc",
-                                                    ),
-                                                );
-                                            }
-                                            f_did_doc = ::core::option::Option::Some(map.next_value()?);
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_did_doc,
+                                                "didDoc",
+                                            )?
                                         }
                                         "email" => {
-                                            if f_email.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "email",
-                                                    ),
-                                                );
-                                            }
-                                            f_email = ::core::option::Option::Some(map.next_value()?);
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_email,
+                                                "email",
+                                            )?
                                         }
                                         "emailConfirmed" => {
-                                            if f_email_confirmed.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "emailConfirmed",
-                                                    ),
-                                                );
-                                            }
-                                            f_email_confirmed = ::core::option::Option::Some(
-                                                map.next_value()?,
-                                            );
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_email_confirmed,
+                                                "emailConfirmed",
+                                            )?
                                         }
                                         "emailAuthFactor" => {
-                                            if f_email_auth_factor.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "emailAuthFactor",
-                                                    ),
-                                                );
-                                            }
-                                            f_email_auth_factor = ::core::option::Option::Some(
-                                                map.next_value()?,
-                                            );
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_email_auth_factor,
+                                                "emailAuthFactor",
+                                            )?
                                         }
                                         "active" => {
-                                            if f_active.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "active",
-                                                    ),
-                                                );
-                                            }
-                                            f_active = ::core::option::Option::Some(map.next_value()?);
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_active,
+                                                "active",
+                                            )?
                                         }
                                         "status" => {
-                                            if f_status.is_some() {
-                                                return ::core::result::Result::Err(
-                                                    <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(
-                                                        "status",
-                                                    ),
-                                                );
-                                            }
-                                            f_status = ::core::option::Option::Some(map.next_value()?);
+                                            ::atlex::__private::next_field(
+                                                &mut map,
+                                                &mut f_status,
+                                                "status",
+                                            )?
                                         }
                                         "$type" => {
                                             map.next_value::<
@@ -599,46 +530,22 @@ pub mod com {
                                     }
                                 }
                                 ::core::result::Result::Ok(Output {
-                                    access_jwt: match f_access_jwt {
-                                        ::core::option::Option::Some(v) => v,
-                                        ::core::option::Option::None => {
-                                            return ::core::result::Result::Err(
-                                                <A::Error as ::atlex::__private::serde::de::Error>::missing_field(
-                                                    "accessJwt",
-                                                ),
-                                            );
-                                        }
-                                    },
-                                    refresh_jwt: match f_refresh_jwt {
-                                        ::core::option::Option::Some(v) => v,
-                                        ::core::option::Option::None => {
-                                            return ::core::result::Result::Err(
-                                                <A::Error as ::atlex::__private::serde::de::Error>::missing_field(
-                                                    "refreshJwt",
-                                                ),
-                                            );
-                                        }
-                                    },
-                                    handle: match f_handle {
-                                        ::core::option::Option::Some(v) => v,
-                                        ::core::option::Option::None => {
-                                            return ::core::result::Result::Err(
-                                                <A::Error as ::atlex::__private::serde::de::Error>::missing_field(
-                                                    "handle",
-                                                ),
-                                            );
-                                        }
-                                    },
-                                    did: match f_did {
-                                        ::core::option::Option::Some(v) => v,
-                                        ::core::option::Option::None => {
-                                            return ::core::result::Result::Err(
-                                                <A::Error as ::atlex::__private::serde::de::Error>::missing_field(
-                                                    "did",
-                                                ),
-                                            );
-                                        }
-                                    },
+                                    access_jwt: ::atlex::__private::required::<
+                                        _,
+                                        A::Error,
+                                    >(f_access_jwt, "accessJwt")?,
+                                    refresh_jwt: ::atlex::__private::required::<
+                                        _,
+                                        A::Error,
+                                    >(f_refresh_jwt, "refreshJwt")?,
+                                    handle: ::atlex::__private::required::<
+                                        _,
+                                        A::Error,
+                                    >(f_handle, "handle")?,
+                                    did: ::atlex::__private::required::<
+                                        _,
+                                        A::Error,
+                                    >(f_did, "did")?,
                                     did_doc: f_did_doc,
                                     email: f_email,
                                     email_confirmed: f_email_confirmed,

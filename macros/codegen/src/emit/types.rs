@@ -385,11 +385,9 @@ pub(crate) fn emit_object(
             Shape::Required | Shape::Defaulted | Shape::NullableRequired => {
                 quote!(map.serialize_entry(#wire, &self.#fi)?;)
             }
-            Shape::Optional | Shape::NullableOptional => quote! {
-                if let ::core::option::Option::Some(v) = &self.#fi {
-                    map.serialize_entry(#wire, v)?;
-                }
-            },
+            Shape::Optional | Shape::NullableOptional => {
+                quote!(::atlex::__private::optional_entry(map, #wire, &self.#fi)?;)
+            }
         }
     });
     let ser_extra = extra_ident.as_ref().map(|e| {
@@ -420,16 +418,7 @@ pub(crate) fn emit_object(
     });
     let arms = fields.iter().zip(&locals).map(|(f, l)| {
         let wire = &f.wire;
-        quote! {
-            #wire => {
-                if #l.is_some() {
-                    return ::core::result::Result::Err(
-                        <A::Error as ::atlex::__private::serde::de::Error>::duplicate_field(#wire),
-                    );
-                }
-                #l = ::core::option::Option::Some(map.next_value()?);
-            }
-        }
+        quote!(#wire => ::atlex::__private::next_field(&mut map, &mut #l, #wire)?,)
     });
     let type_arm = match opts.record_nsid {
         Some(nsid) => quote! {
@@ -485,18 +474,10 @@ pub(crate) fn emit_object(
     let builds = fields.iter().zip(&locals).map(|(f, l)| {
         let fi = &f.ident;
         let wire = &f.wire;
-        let missing = quote! {
-            return ::core::result::Result::Err(
-                <A::Error as ::atlex::__private::serde::de::Error>::missing_field(#wire),
-            )
-        };
         match f.shape {
-            Shape::Required | Shape::NullableRequired => quote! {
-                #fi: match #l {
-                    ::core::option::Option::Some(v) => v,
-                    ::core::option::Option::None => #missing,
-                },
-            },
+            Shape::Required | Shape::NullableRequired => {
+                quote!(#fi: ::atlex::__private::required::<_, A::Error>(#l, #wire)?,)
+            }
             Shape::Optional | Shape::NullableOptional => quote!(#fi: #l,),
             Shape::Defaulted => {
                 let d = f.default.clone().unwrap_or_default();
