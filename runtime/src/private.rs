@@ -146,9 +146,7 @@ pub fn deserialize_union<'de, U: UnionTag, D: Deserializer<'de>>(d: D) -> Result
             };
             if first.as_str() == "$type" {
                 let tag: Key<'de> = map.next_value()?;
-                if tag.as_str().is_empty() {
-                    return Err(de::Error::custom("a union value has an empty $type"));
-                }
+                check_type_ref(tag.as_str()).map_err(de::Error::custom)?;
                 let rest = PrependType {
                     tag: Some(tag.as_str().to_owned()),
                     value_pending: false,
@@ -164,6 +162,7 @@ pub fn deserialize_union<'de, U: UnionTag, D: Deserializer<'de>>(d: D) -> Result
                 object.insert(k, v);
             }
             let tag: String = union_tag(&object)?;
+            check_type_ref(&tag).map_err(de::Error::custom)?;
             U::from_tagged(&tag, Value::Object(object)).map_err(de::Error::custom)
         }
     }
@@ -238,4 +237,102 @@ pub fn optional_entry<M: SerializeMap, T: serde::Serialize>(
         Some(v) => map.serialize_entry(name, v),
         None => Ok(()),
     }
+}
+
+/// A union's `$type` names a lexicon definition: an NSID, optionally with `#name`.
+fn check_type_ref(tag: &str) -> Result<(), String> {
+    let (nsid, name) = match tag.split_once('#') {
+        Some((nsid, name)) => (nsid, Some(name)),
+        None => (tag, None),
+    };
+    let name_ok = name.is_none_or(|n| {
+        n.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    if atlex_syntax::nsid(nsid).is_ok() && name_ok {
+        Ok(())
+    } else {
+        let shown: String = tag.chars().take(100).collect();
+        Err(format!(
+            "union $type {shown:?} is not an NSID reference (`nsid` or `nsid#name`)"
+        ))
+    }
+}
+
+/// An integer of the data model: also read from a float with no fractional part (`4.0`),
+/// as the data model allows.
+struct LexInt(i64);
+
+impl<'de> Deserialize<'de> for LexInt {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = LexInt;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LexInt, E> {
+                Ok(LexInt(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LexInt, E> {
+                i64::try_from(v).map(LexInt).map_err(|_| {
+                    E::custom(format!("integer {v} is out of the 64-bit signed range"))
+                })
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LexInt, E> {
+                // 2^63 is exactly representable; anything at or past it is out of range.
+                if v.fract() == 0.0
+                    && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v)
+                {
+                    Ok(LexInt(v as i64))
+                } else {
+                    Err(de::Error::invalid_type(de::Unexpected::Float(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// [`next_field`] for an integer property.
+#[inline]
+pub fn next_int_field<'de, A: de::MapAccess<'de>>(
+    map: &mut A,
+    slot: &mut Option<i64>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value::<LexInt>()?.0);
+    Ok(())
+}
+
+/// [`next_field`] for a nullable integer property.
+#[inline]
+pub fn next_nullable_int_field<'de, A: de::MapAccess<'de>>(
+    map: &mut A,
+    slot: &mut Option<Option<i64>>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value::<Option<LexInt>>()?.map(|v| v.0));
+    Ok(())
+}
+
+/// [`next_field`] for an array of integers.
+#[inline]
+pub fn next_int_array_field<'de, A: de::MapAccess<'de>>(
+    map: &mut A,
+    slot: &mut Option<Vec<i64>>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    let items: Vec<LexInt> = map.next_value()?;
+    *slot = Some(items.into_iter().map(|v| v.0).collect());
+    Ok(())
 }

@@ -125,7 +125,10 @@ fn recursive_refs_are_boxed_and_round_trip() {
     let json = serde_json::to_value(&root).unwrap();
     let link = root.link.as_ref().unwrap();
     assert_eq!(link.weight, 1, "the default is applied");
-    assert!(json["link"].get("weight").is_none(), "an unchanged default is not written");
+    assert!(
+        json["link"].get("weight").is_none(),
+        "an unchanged default is not written"
+    );
     let back: node::Main = serde_json::from_value(json).unwrap();
     assert_eq!(back, root);
     let mut bad = root.clone();

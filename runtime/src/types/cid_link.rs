@@ -29,6 +29,13 @@ pub struct CidLink(Cid);
 impl CidLink {
     /// Checks that `cid` decodes to a binary CID and wraps it.
     pub fn new(cid: Cid) -> Result<Self, FormatError> {
+        if !cid.as_str().starts_with('b') {
+            return Err(FormatError::new(
+                Format::Cid,
+                cid.as_str(),
+                "a link's CID must be written in base32 (starting with `b`), as the data model requires",
+            ));
+        }
         match ::cid::Cid::try_from(cid.as_str()) {
             Ok(_) => Ok(CidLink(cid)),
             Err(_) => Err(FormatError::new(

@@ -418,7 +418,19 @@ pub(crate) fn emit_object(
     });
     let arms = fields.iter().zip(&locals).map(|(f, l)| {
         let wire = &f.wire;
-        quote!(#wire => ::atlex::__private::next_field(&mut map, &mut #l, #wire)?,)
+        let read = match (&f.schema.kind, f.shape) {
+            (Kind::Integer(_), Shape::NullableRequired | Shape::NullableOptional) => {
+                quote!(next_nullable_int_field)
+            }
+            (Kind::Integer(_), _) => quote!(next_int_field),
+            (Kind::Array(items, _), Shape::Required | Shape::Optional | Shape::Defaulted)
+                if matches!(items.kind, Kind::Integer(_)) =>
+            {
+                quote!(next_int_array_field)
+            }
+            _ => quote!(next_field),
+        };
+        quote!(#wire => ::atlex::__private::#read(&mut map, &mut #l, #wire)?,)
     });
     let type_arm = match opts.record_nsid {
         Some(nsid) => quote! {
