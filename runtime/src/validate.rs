@@ -315,10 +315,13 @@ pub mod check {
         max: Option<u64>,
     ) -> Result<(), ValidationError> {
         let len = value.len() as u64;
-        // Fast paths: every grapheme holds at least one byte, and an ASCII string without
-        // CR has exactly one grapheme per byte.
+        // Fast paths: every grapheme holds at least one character and every character at
+        // least one byte, so a string with no more bytes, or no more characters, than the
+        // maximum has no more graphemes either; an ASCII string without CR has exactly one
+        // grapheme per byte.
         if let Some(max) = max {
-            if len <= max && min.is_none_or(|min| min == 0) {
+            if min.is_none_or(|min| min == 0) && (len <= max || value.chars().count() as u64 <= max)
+            {
                 return Ok(());
             }
         }
@@ -481,5 +484,15 @@ mod tests {
         assert_eq!(e.rule(), &Rule::MinGraphemes { min: 2, actual: 1 });
         // CR LF is one grapheme.
         assert!(check::graphemes("\r\n", None, Some(1)).is_ok());
+        // Past the character fast path: 3 family emoji are 15 characters, 3 graphemes.
+        let three = family.repeat(3);
+        assert!(check::graphemes(&three, None, Some(3)).is_ok());
+        assert_eq!(
+            check::graphemes(&three, None, Some(2)).unwrap_err().rule(),
+            &Rule::MaxGraphemes { max: 2, actual: 3 }
+        );
+        // Combining marks: "e" + U+0301 is 2 characters, 1 grapheme.
+        assert!(check::graphemes("e\u{301}e\u{301}", None, Some(2)).is_ok());
+        assert!(check::graphemes("e\u{301}e\u{301}", None, Some(1)).is_err());
     }
 }
