@@ -213,10 +213,20 @@ pub fn next_field<'de, A: de::MapAccess<'de>, T: Deserialize<'de>>(
     slot: &mut Option<T>,
     name: &'static str,
 ) -> Result<(), A::Error> {
+    fill(slot, name, || map.next_value())
+}
+
+/// Fills a property's slot with `read()`, or fails if the property came twice.
+#[inline]
+fn fill<T, E: de::Error>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    read: impl FnOnce() -> Result<T, E>,
+) -> Result<(), E> {
     if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
+        return Err(E::duplicate_field(name));
     }
-    *slot = Some(map.next_value()?);
+    *slot = Some(read()?);
     Ok(())
 }
 
@@ -301,11 +311,7 @@ pub fn next_int_field<'de, A: de::MapAccess<'de>>(
     slot: &mut Option<i64>,
     name: &'static str,
 ) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value::<LexInt>()?.0);
-    Ok(())
+    fill(slot, name, || map.next_value::<LexInt>().map(|v| v.0))
 }
 
 /// [`next_field`] for a nullable integer property.
@@ -315,11 +321,9 @@ pub fn next_nullable_int_field<'de, A: de::MapAccess<'de>>(
     slot: &mut Option<Option<i64>>,
     name: &'static str,
 ) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    *slot = Some(map.next_value::<Option<LexInt>>()?.map(|v| v.0));
-    Ok(())
+    fill(slot, name, || {
+        map.next_value::<Option<LexInt>>().map(|v| v.map(|v| v.0))
+    })
 }
 
 /// [`next_field`] for an array of integers.
@@ -329,10 +333,8 @@ pub fn next_int_array_field<'de, A: de::MapAccess<'de>>(
     slot: &mut Option<Vec<i64>>,
     name: &'static str,
 ) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(de::Error::duplicate_field(name));
-    }
-    let items: Vec<LexInt> = map.next_value()?;
-    *slot = Some(items.into_iter().map(|v| v.0).collect());
-    Ok(())
+    fill(slot, name, || {
+        map.next_value::<Vec<LexInt>>()
+            .map(|items| items.into_iter().map(|v| v.0).collect())
+    })
 }

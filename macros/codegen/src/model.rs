@@ -574,6 +574,36 @@ impl Reader<'_> {
         }
     }
 
+    /// Reports an unknown `type` at its value, suggesting the closest known one; `label`
+    /// introduces the list of known ones ("the field types are").
+    fn unknown_type(
+        &mut self,
+        members: &[Member],
+        at: &At,
+        ty: &str,
+        what: &str,
+        label: &str,
+        known: &[&str],
+    ) {
+        let msg = format!("unknown {what} {ty:?}");
+        let list = known.join(", ");
+        let hint = match closest(ty, known) {
+            Some(best) => {
+                let mut chars = label.chars();
+                let capitalized: String = chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase())
+                    .into_iter()
+                    .chain(chars)
+                    .collect();
+                format!("did you mean {best:?}? {capitalized}: {list}")
+            }
+            None => format!("{label}: {list}"),
+        };
+        let pos = field(members, "type").map_or(at.pos, |m| m.value.pos);
+        self.err(&at.child("type", pos), &msg, Some(&hint));
+    }
+
     fn opt_string(&mut self, members: &[Member], at: &At, key: &str) -> Option<String> {
         let m = field(members, key)?;
         match &m.value.value {
@@ -870,21 +900,14 @@ impl Reader<'_> {
                 return None;
             }
             other if !FIELD_TYPES.contains(&other) => {
-                let msg = format!("unknown definition type {other:?}");
-                let hint = match closest(other, DEF_TYPES) {
-                    Some(best) => format!(
-                        "did you mean {best:?}? A definition is one of: {}",
-                        DEF_TYPES.join(", ")
-                    ),
-                    None => format!("a definition is one of: {}", DEF_TYPES.join(", ")),
-                };
-                let ta = at.child(
-                    "type",
-                    field(members, "type")
-                        .map(|m| m.value.pos)
-                        .unwrap_or(at.pos),
+                self.unknown_type(
+                    members,
+                    &at,
+                    other,
+                    "definition type",
+                    "a definition is one of",
+                    DEF_TYPES,
                 );
-                self.err(&ta, &msg, Some(&hint));
                 return None;
             }
             _ => DefKind::Schema(self.schema(json, at.clone())?),
@@ -1320,21 +1343,14 @@ impl Reader<'_> {
                 return None;
             }
             other => {
-                let msg = format!("unknown type {other:?}");
-                let hint = match closest(other, FIELD_TYPES) {
-                    Some(best) => format!(
-                        "did you mean {best:?}? The field types are: {}",
-                        FIELD_TYPES.join(", ")
-                    ),
-                    None => format!("the field types are: {}", FIELD_TYPES.join(", ")),
-                };
-                let ta = at.child(
+                self.unknown_type(
+                    members,
+                    &at,
+                    other,
                     "type",
-                    field(members, "type")
-                        .map(|m| m.value.pos)
-                        .unwrap_or(at.pos),
+                    "the field types are",
+                    FIELD_TYPES,
                 );
-                self.err(&ta, &msg, Some(&hint));
                 return None;
             }
         };

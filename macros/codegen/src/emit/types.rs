@@ -221,7 +221,7 @@ pub(crate) fn emit_object(
         }
         let required = o.is_required(&p.name);
         let nullable = o.is_nullable(&p.name);
-        let default = default_expr(cx, &p.schema, &inner);
+        let default = default_expr(&p.schema, &inner);
         let shape = match (required, nullable, default.is_some()) {
             (true, false, _) => Shape::Required,
             (true, true, _) => Shape::NullableRequired,
@@ -695,22 +695,13 @@ fn field_doc(f: &FieldInfo<'_>) -> TokenStream {
 }
 
 /// The default value expression of a schema, if the lexicon gives one.
-fn default_expr(cx: &DocCx<'_, '_>, s: &Schema, ty: &TokenStream) -> Option<TokenStream> {
+fn default_expr(s: &Schema, ty: &TokenStream) -> Option<TokenStream> {
     match &s.kind {
-        Kind::Boolean(c) => c.default.as_ref().map(|d| {
-            let v = d.value;
-            quote!(#v)
-        }),
-        Kind::Integer(c) => c.default.as_ref().map(|d| {
-            let v = d.value;
-            quote!(#v)
-        }),
         Kind::String(c) => c.default.as_ref().map(|d| {
             let v = &d.value;
             if c.format.is_some() {
                 quote!(#ty::__new_unchecked_static(#v))
             } else if c.enum_.is_some() || !c.known_values.is_empty() {
-                let _ = cx;
                 match enum_variants(c).into_iter().find(|(value, _)| value == v) {
                     Some((_, variant)) => quote!(#ty::#variant),
                     // `check` reports a default outside `enum`; knownValues stay open.
@@ -720,7 +711,7 @@ fn default_expr(cx: &DocCx<'_, '_>, s: &Schema, ty: &TokenStream) -> Option<Toke
                 quote!(::std::string::String::from(#v))
             }
         }),
-        _ => None,
+        _ => default_literal(s),
     }
 }
 
