@@ -29,6 +29,7 @@ pub mod com {
                 }
                 impl Input {
                     /// A value from its required properties (`identifier`, `password`); optional ones absent or at their default. Set others with `Input { field: value, ..Input::new(..) }`.
+                    #[inline]
                     pub fn new(
                         identifier: ::std::string::String,
                         password: ::std::string::String,
@@ -42,6 +43,7 @@ pub mod com {
                     }
                 }
                 impl ::core::fmt::Debug for Input {
+                    #[inline]
                     fn fmt(
                         &self,
                         f: &mut ::core::fmt::Formatter<'_>,
@@ -179,6 +181,7 @@ pub mod com {
                     }
                 }
                 impl ::atlex::Validate for Input {
+                    #[inline]
                     fn validate(
                         &self,
                     ) -> ::core::result::Result<(), ::atlex::ValidationError> {
@@ -202,6 +205,7 @@ pub mod com {
                 }
                 impl OutputStatus {
                     /// The value as written on the wire.
+                    #[inline]
                     pub fn as_str(&self) -> &str {
                         match self {
                             Self::Takendown => "takendown",
@@ -211,6 +215,7 @@ pub mod com {
                         }
                     }
                     /// The variant for a value the lexicon lists.
+                    #[inline]
                     pub fn known(s: &str) -> ::core::option::Option<Self> {
                         match s {
                             "takendown" => ::core::option::Option::Some(Self::Takendown),
@@ -223,27 +228,32 @@ pub mod com {
                     }
                 }
                 impl ::core::convert::From<&str> for OutputStatus {
+                    #[inline]
                     fn from(s: &str) -> Self {
                         Self::known(s).unwrap_or_else(|| Self::Other(s.to_owned()))
                     }
                 }
                 impl ::core::convert::From<::std::string::String> for OutputStatus {
+                    #[inline]
                     fn from(s: ::std::string::String) -> Self {
                         Self::known(&s).unwrap_or(Self::Other(s))
                     }
                 }
                 impl ::core::str::FromStr for OutputStatus {
                     type Err = ::core::convert::Infallible;
+                    #[inline]
                     fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
                         ::core::result::Result::Ok(Self::from(s))
                     }
                 }
                 impl ::core::convert::AsRef<str> for OutputStatus {
+                    #[inline]
                     fn as_ref(&self) -> &str {
                         self.as_str()
                     }
                 }
                 impl ::core::fmt::Display for OutputStatus {
+                    #[inline]
                     fn fmt(
                         &self,
                         f: &mut ::core::fmt::Formatter<'_>,
@@ -277,6 +287,7 @@ pub mod com {
                     }
                 }
                 impl ::atlex::Validate for OutputStatus {
+                    #[inline]
                     fn validate(
                         &self,
                     ) -> ::core::result::Result<(), ::atlex::ValidationError> {
@@ -314,6 +325,7 @@ pub mod com {
                 }
                 impl Output {
                     /// A value from its required properties (`access_jwt`, `refresh_jwt`, `handle`, `did`); optional ones absent or at their default. Set others with `Output { field: value, ..Output::new(..) }`.
+                    #[inline]
                     pub fn new(
                         access_jwt: ::std::string::String,
                         refresh_jwt: ::std::string::String,
@@ -336,6 +348,7 @@ pub mod com {
                     }
                 }
                 impl ::core::fmt::Debug for Output {
+                    #[inline]
                     fn fmt(
                         &self,
                         f: &mut ::core::fmt::Formatter<'_>,
@@ -560,6 +573,7 @@ pub mod com {
                     }
                 }
                 impl ::atlex::Validate for Output {
+                    #[inline]
                     fn validate(
                         &self,
                     ) -> ::core::result::Result<(), ::atlex::ValidationError> {
@@ -586,6 +600,7 @@ pub mod com {
                     ),
                 }
                 impl ::atlex::xrpc::ErrorKind for Error {
+                    #[inline]
                     fn from_parts(
                         name: &str,
                         message: ::core::option::Option<::std::string::String>,
@@ -602,12 +617,14 @@ pub mod com {
                             _ => ::core::option::Option::None,
                         }
                     }
+                    #[inline]
                     fn name(&self) -> &'static str {
                         match self {
                             Self::AccountTakedown(_) => "AccountTakedown",
                             Self::AuthFactorTokenRequired(_) => "AuthFactorTokenRequired",
                         }
                     }
+                    #[inline]
                     fn message(&self) -> ::core::option::Option<&str> {
                         match self {
                             Self::AccountTakedown(m) => m.as_deref(),
@@ -616,6 +633,7 @@ pub mod com {
                     }
                 }
                 impl ::core::fmt::Display for Error {
+                    #[inline]
                     fn fmt(
                         &self,
                         f: &mut ::core::fmt::Formatter<'_>,

@@ -112,15 +112,18 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
     let body = if errors.is_empty() {
         quote! {
             impl ::atlex::xrpc::ErrorKind for Error {
+                #[inline]
                 fn from_parts(
                     _name: &str,
                     _message: ::core::option::Option<::std::string::String>,
                 ) -> ::core::option::Option<Self> {
                     ::core::option::Option::None
                 }
+                #[inline]
                 fn name(&self) -> &'static str {
                     match *self {}
                 }
+                #[inline]
                 fn message(&self) -> ::core::option::Option<&str> {
                     match *self {}
                 }
@@ -129,6 +132,7 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
     } else {
         quote! {
             impl ::atlex::xrpc::ErrorKind for Error {
+                #[inline]
                 fn from_parts(
                     name: &str,
                     message: ::core::option::Option<::std::string::String>,
@@ -138,11 +142,13 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
                         _ => ::core::option::Option::None,
                     }
                 }
+                #[inline]
                 fn name(&self) -> &'static str {
                     match self {
                         #( Self::#variants(_) => #names, )*
                     }
                 }
+                #[inline]
                 fn message(&self) -> ::core::option::Option<&str> {
                     match self {
                         #( Self::#variants(m) => m.as_deref(), )*
@@ -161,6 +167,7 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
         #body
 
         impl ::core::fmt::Display for Error {
+            #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 ::atlex::__private::fmt_error(self, f)
             }

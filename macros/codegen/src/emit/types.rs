@@ -562,6 +562,7 @@ pub(crate) fn emit_object(
         impl #ident {
             #[doc = #new_doc]
             #too_many
+            #[inline]
             pub fn new(#(#new_args),*) -> Self {
                 Self {
                     #(#new_inits,)*
@@ -574,6 +575,7 @@ pub(crate) fn emit_object(
         #default_impl
 
         impl ::core::fmt::Debug for #ident {
+            #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 let mut d = f.debug_struct(#ident_str);
                 #(#debug_fields)*
@@ -646,6 +648,7 @@ pub(crate) fn emit_object(
         }
 
         impl ::atlex::Validate for #ident {
+            #[inline]
             fn validate(&self) -> ::core::result::Result<(), ::atlex::ValidationError> {
                 #(#validations)*
                 ::core::result::Result::Ok(())
@@ -798,17 +801,20 @@ pub(crate) fn emit_string_enum(
         (
             quote! {
                 impl ::core::convert::From<&str> for #ident {
+                    #[inline]
                     fn from(s: &str) -> Self {
                         Self::known(s).unwrap_or_else(|| Self::Other(s.to_owned()))
                     }
                 }
                 impl ::core::convert::From<::std::string::String> for #ident {
+                    #[inline]
                     fn from(s: ::std::string::String) -> Self {
                         Self::known(&s).unwrap_or(Self::Other(s))
                     }
                 }
                 impl ::core::str::FromStr for #ident {
                     type Err = ::core::convert::Infallible;
+                    #[inline]
                     fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
                         ::core::result::Result::Ok(Self::from(s))
                     }
@@ -828,6 +834,7 @@ pub(crate) fn emit_string_enum(
             quote! {
                 impl ::core::str::FromStr for #ident {
                     type Err = ::atlex::__private::UnknownValue;
+                    #[inline]
                     fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
                         Self::known(s).ok_or_else(|| ::atlex::__private::UnknownValue::new(#ident_str, s))
                     }
@@ -863,6 +870,7 @@ pub(crate) fn emit_string_enum(
 
         impl #ident {
             /// The value as written on the wire.
+            #[inline]
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#as_str_arms)*
@@ -871,6 +879,7 @@ pub(crate) fn emit_string_enum(
             }
 
             /// The variant for a value the lexicon lists.
+            #[inline]
             pub fn known(s: &str) -> ::core::option::Option<Self> {
                 match s {
                     #(#parse_arms)*
@@ -882,12 +891,14 @@ pub(crate) fn emit_string_enum(
         #from_impls
 
         impl ::core::convert::AsRef<str> for #ident {
+            #[inline]
             fn as_ref(&self) -> &str {
                 self.as_str()
             }
         }
 
         impl ::core::fmt::Display for #ident {
+            #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str(self.as_str())
             }
@@ -911,6 +922,7 @@ pub(crate) fn emit_string_enum(
         }
 
         impl ::atlex::Validate for #ident {
+            #[inline]
             fn validate(&self) -> ::core::result::Result<(), ::atlex::ValidationError> {
                 #validate_body
             }
@@ -1083,6 +1095,7 @@ pub(crate) fn emit_union(
         }
 
         impl ::atlex::Validate for #ident {
+            #[inline]
             fn validate(&self) -> ::core::result::Result<(), ::atlex::ValidationError> {
                 match self {
                     #(#val_arms)*
