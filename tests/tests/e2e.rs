@@ -694,7 +694,7 @@ async fn server_rejects_invalid_query_parameters() {
         ("?q=x&limit=1&limit=2", "limit"),
         ("?q=x&limit=99999999999999999999", "limit"),
         ("?q=x&exact=yes", "exact"),
-        ("?q=x&actor=not-a-did", "did"),
+        ("?q=x&actor=not-a-did", "parameter `actor`"),
         ("?limit=5", "q"),
         ("", "q"),
     ];
@@ -790,11 +790,11 @@ async fn server_validates_input_before_the_handler_runs() {
         ),
         (json, r#"{"text":"hi"}"#, "count"),
         (json, r#"{"text":5,"count":1}"#, "invalid"),
-        (json, r#"{"text":"hi","count":1.5}"#, "invalid"),
+        (json, r#"{"text":"hi","count":1.5}"#, "at `count`"),
         (
             json,
             r#"{"text":"hi","count":1,"author":"not-a-did"}"#,
-            "did",
+            "at `author`",
         ),
         (json, r#"{"text":"hi","count":1,"text":"dup"}"#, "text"),
         (json, r#"["text","hi"]"#, "invalid"),

@@ -35,7 +35,20 @@ impl<T: JsonPayload> Payload for T {
             }
             None => return Err("expected application/json, got no content type".to_owned()),
         }
-        serde_json::from_slice(&body).map_err(|e| format!("invalid JSON body: {e}"))
+        // The fast path; on failure, read again to name where the body went wrong.
+        serde_json::from_slice(&body).map_err(|e| {
+            let mut de = serde_json::Deserializer::from_slice(&body);
+            match serde_path_to_error::deserialize::<_, Self>(&mut de) {
+                Err(located) if located.path().iter().next().is_some() => {
+                    format!(
+                        "invalid JSON body at `{}`: {}",
+                        located.path(),
+                        located.inner()
+                    )
+                }
+                _ => format!("invalid JSON body: {e}"),
+            }
+        })
     }
 
     fn check(&self) -> Result<(), ValidationError> {

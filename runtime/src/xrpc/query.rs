@@ -76,7 +76,13 @@ pub trait Params:
             };
             map.insert((*name).to_owned(), value);
         }
-        serde_json::from_value(Value::Object(map)).map_err(|e| ParamsError(e.to_string()))
+        serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
+            if e.path().iter().next().is_some() {
+                ParamsError(format!("parameter `{}`: {}", e.path(), e.inner()))
+            } else {
+                ParamsError(e.inner().to_string())
+            }
+        })
     }
 }
 
