@@ -453,7 +453,7 @@ fn valid_json_number(s: &str) -> bool {
 
 /// Parses JSON written as Rust tokens: the body of `lexicon!({ ... })`.
 pub fn parse_tokens(group_span: Span, tokens: TokenStream) -> Result<Json, SyntaxError> {
-    let members = parse_object_body(group_span, tokens, 0)?;
+    let members = parse_object_body(tokens, 0)?;
     Ok(Json {
         value: Value::Object(members),
         pos: Pos::Span(group_span),
@@ -467,11 +467,7 @@ fn tok_err(span: Span, message: impl Into<String>) -> SyntaxError {
     }
 }
 
-fn parse_object_body(
-    span: Span,
-    tokens: TokenStream,
-    depth: usize,
-) -> Result<Vec<Member>, SyntaxError> {
+fn parse_object_body(tokens: TokenStream, depth: usize) -> Result<Vec<Member>, SyntaxError> {
     let mut iter = tokens.into_iter().peekable();
     let mut members: Vec<Member> = Vec::new();
     loop {
@@ -526,7 +522,6 @@ fn parse_object_body(
             }
         }
     }
-    let _ = span;
     Ok(members)
 }
 
@@ -547,7 +542,7 @@ fn parse_token_value(
     let span = tt.span();
     let value = match tt {
         TokenTree::Group(g) => match g.delimiter() {
-            Delimiter::Brace => Value::Object(parse_object_body(g.span(), g.stream(), depth)?),
+            Delimiter::Brace => Value::Object(parse_object_body(g.stream(), depth)?),
             Delimiter::Bracket => {
                 let mut items = Vec::new();
                 let mut inner = g.stream().into_iter().peekable();

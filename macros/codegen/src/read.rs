@@ -1,7 +1,7 @@
 //! Reading: files, directories and inline JSON into documents, with a cache of parsed files
 //! keyed by path and modification time (rust-analyzer's macro server expands many times).
 
-use crate::diag::{At, Ctxt, Diagnostic, Origin};
+use crate::diag::{Ctxt, Diagnostic, Origin};
 use crate::json::{self, Json, Pos};
 use crate::model::{read_document, DocText, Document};
 use proc_macro2::{Span, TokenStream};
@@ -198,11 +198,6 @@ fn collect_json_files(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> std::
 }
 
 fn syntax_diag(origin: &Origin, e: json::SyntaxError) -> Diagnostic {
-    let at = At {
-        pos: e.pos,
-        pointer: String::new(),
-    };
-    let _ = at;
     match (&origin.path, e.pos) {
         (Some(path), Pos::LineCol(line, col)) => Diagnostic::spanned(
             origin.span,
