@@ -1,6 +1,6 @@
 // An `extern_paths` target written as a string instead of a Rust module path.
 atlex::lexicon! {
-    path = "../../../../tests/ui/lexicons/valid.json",
+    path = "${ATLEX_UI_DIR}/ui/lexicons/valid.json",
     extern_paths = { "com.atproto" = "crate::atproto" },
 }
 

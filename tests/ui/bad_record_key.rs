@@ -1,4 +1,4 @@
 // Record `key` "uuid" is not a record key type.
-atlex::lexicon!("../../../../tests/ui/lexicons/bad_record_key.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/bad_record_key.json");
 
 fn main() {}

@@ -1,4 +1,4 @@
 // A JSON syntax error (a missing comma): the message gives line:column.
-atlex::lexicon!("../../../../tests/ui/lexicons/broken_json.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/broken_json.json");
 
 fn main() {}

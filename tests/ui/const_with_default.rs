@@ -1,4 +1,4 @@
 // `const` and `default` on one schema.
-atlex::lexicon!("../../../../tests/ui/lexicons/const_with_default.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/const_with_default.json");
 
 fn main() {}

@@ -1,4 +1,4 @@
 // `default` "newest" is not one of the `enum` values.
-atlex::lexicon!("../../../../tests/ui/lexicons/default_not_in_enum.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/default_not_in_enum.json");
 
 fn main() {}

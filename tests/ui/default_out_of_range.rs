@@ -1,4 +1,4 @@
 // `default` 0 is below `minimum` 1.
-atlex::lexicon!("../../../../tests/ui/lexicons/default_out_of_range.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/default_out_of_range.json");
 
 fn main() {}

@@ -1,4 +1,4 @@
 // A definition of type "unknown" (invalid per the interop vectors).
-atlex::lexicon!("../../../../tests/ui/lexicons/defined_unknown.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/defined_unknown.json");
 
 fn main() {}

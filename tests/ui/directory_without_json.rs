@@ -1,4 +1,4 @@
 // A directory that holds no .json files.
-atlex::lexicon!("../../../../tests/ui/lexicons/no_json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/no_json");
 
 fn main() {}

@@ -1,4 +1,4 @@
 // A closed union with no refs can hold no value.
-atlex::lexicon!("../../../../tests/ui/lexicons/empty_closed_union.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/empty_closed_union.json");
 
 fn main() {}

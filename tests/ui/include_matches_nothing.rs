@@ -1,6 +1,6 @@
 // An `include` pattern that matches no document of the set.
 atlex::lexicon! {
-    path = "../../../../tests/ui/lexicons/valid.json",
+    path = "${ATLEX_UI_DIR}/ui/lexicons/valid.json",
     include = ["com.nope.*"],
 }
 

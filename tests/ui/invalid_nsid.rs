@@ -1,4 +1,4 @@
 // `"id": "com.example"` has two segments; an NSID needs at least three.
-atlex::lexicon!("../../../../tests/ui/lexicons/invalid_nsid.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/invalid_nsid.json");
 
 fn main() {}

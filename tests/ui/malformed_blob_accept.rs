@@ -1,4 +1,4 @@
 // Blob `accept` entry "jpeg" is not a MIME type.
-atlex::lexicon!("../../../../tests/ui/lexicons/malformed_blob_accept.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/malformed_blob_accept.json");
 
 fn main() {}

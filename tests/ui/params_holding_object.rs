@@ -1,4 +1,4 @@
 // Query parameters cannot be objects.
-atlex::lexicon!("../../../../tests/ui/lexicons/params_holding_object.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/params_holding_object.json");
 
 fn main() {}

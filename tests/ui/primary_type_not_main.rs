@@ -1,4 +1,4 @@
 // A query must be the `main` definition.
-atlex::lexicon!("../../../../tests/ui/lexicons/primary_type_not_main.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/primary_type_not_main.json");
 
 fn main() {}

@@ -1,4 +1,4 @@
 // A record's `record` schema without `"type": "object"`.
-atlex::lexicon!("../../../../tests/ui/lexicons/record_missing_type_object.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/record_missing_type_object.json");
 
 fn main() {}

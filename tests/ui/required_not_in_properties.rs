@@ -1,4 +1,4 @@
 // `required` names "txt", but the property is "text".
-atlex::lexicon!("../../../../tests/ui/lexicons/required_not_in_properties.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/required_not_in_properties.json");
 
 fn main() {}

@@ -1,4 +1,4 @@
 // Two independent mistakes in one document: both are reported.
-atlex::lexicon!("../../../../tests/ui/lexicons/two_errors.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/two_errors.json");
 
 fn main() {}

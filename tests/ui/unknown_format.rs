@@ -1,4 +1,4 @@
 // `"format": "date-time"`: the lexicon format is "datetime".
-atlex::lexicon!("../../../../tests/ui/lexicons/unknown_format.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/unknown_format.json");
 
 fn main() {}

@@ -1,6 +1,6 @@
 // A misspelled option name.
 atlex::lexicon! {
-    path = "../../../../tests/ui/lexicons/valid.json",
+    path = "${ATLEX_UI_DIR}/ui/lexicons/valid.json",
     includes = ["com.example.*"],
 }
 

@@ -1,4 +1,4 @@
 // "maxLenght" is a typo for "maxLength".
-atlex::lexicon!("../../../../tests/ui/lexicons/unknown_property_typo.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/unknown_property_typo.json");
 
 fn main() {}

@@ -1,4 +1,4 @@
 // `"type": "float"` is not a lexicon type.
-atlex::lexicon!("../../../../tests/ui/lexicons/unknown_type.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/unknown_type.json");
 
 fn main() {}

@@ -1,4 +1,4 @@
 // A ref to "#replyRefs"; the definition is "replyRef".
-atlex::lexicon!("../../../../tests/ui/lexicons/unresolved_local_ref.json");
+atlex::lexicon!("${ATLEX_UI_DIR}/ui/lexicons/unresolved_local_ref.json");
 
 fn main() {}

@@ -202,7 +202,7 @@ fn syntax_diag(origin: &Origin, e: json::SyntaxError) -> Diagnostic {
         (Some(path), Pos::LineCol(line, col)) => Diagnostic::spanned(
             origin.span,
             format!(
-                "invalid JSON in {path}: {}\n  --> {path}:{line}:{col}\n  = help: the mistake is at or just before this position (a missing comma, quote or bracket is the usual cause)",
+                "invalid JSON in {path} at line {line}, column {col}: {}\n  --> {path}:{line}:{col}\n  = help: the mistake is at or just before this position (a missing comma, quote or bracket is the usual cause)",
                 e.message
             ),
         ),
