@@ -209,14 +209,21 @@ fn breakdown(ts: &TokenStream, out: &mut std::collections::BTreeMap<String, (usi
     }
 }
 
-/// `{ loop {} }` in place of the body of every `fn` of an impl body.
-fn stub_fns(body: TokenStream) -> TokenStream {
+/// `{ loop {} }` in place of the body of every `fn` of an impl body (or only of the fn named
+/// `only`).
+fn stub_fns(body: TokenStream, only: Option<&str>) -> TokenStream {
     let mut out = Vec::new();
     let mut in_fn = false;
+    let mut after_fn = false;
     for tt in body {
         match &tt {
             TokenTree::Ident(i) if i == "fn" => {
-                in_fn = true;
+                after_fn = true;
+                out.push(tt);
+            }
+            TokenTree::Ident(i) if after_fn => {
+                after_fn = false;
+                in_fn = only.is_none_or(|n| i == n);
                 out.push(tt);
             }
             TokenTree::Group(g) if in_fn && g.delimiter() == Delimiter::Brace => {
@@ -269,7 +276,21 @@ fn stub(ts: TokenStream, traits: &[String], all: bool) -> TokenStream {
         let new_body = match word.as_str() {
             "mod" => stub(g.stream(), traits, all),
             "impl" if all || impl_trait(&tokens[i..j]).is_some_and(|t| traits.contains(&t)) => {
-                stub_fns(g.stream())
+                stub_fns(g.stream(), None)
+            }
+            // `Trait.fn`: only that fn of the trait's impls.
+            "impl"
+                if impl_trait(&tokens[i..j]).is_some_and(|t| {
+                    traits.iter().any(|w| w.split_once('.').is_some_and(|(tr, _)| tr == t))
+                }) =>
+            {
+                let t = impl_trait(&tokens[i..j]).unwrap_or_default();
+                let only = traits
+                    .iter()
+                    .filter_map(|w| w.split_once('.'))
+                    .find(|(tr, _)| *tr == t)
+                    .map(|(_, f)| f.to_owned());
+                stub_fns(g.stream(), only.as_deref())
             }
             "fn" if all => {
                 out.push(stub_body(g.span()));

@@ -48,7 +48,7 @@ pub use xrpc::{Body, Client, Error};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::private::*;
-    pub use crate::validate::check;
+    pub use crate::validate::{check, check_fields, check_str, Checks};
     pub use crate::xrpc::{call_procedure, call_query, JsonPayload, ParamKind};
     pub use serde;
     pub use serde_json;

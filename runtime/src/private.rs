@@ -5,19 +5,6 @@ use serde::ser::SerializeMap;
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// Writes an object's properties into a map that the caller opened (so a union can put
-/// `$type` first).
-pub trait ObjectFields {
-    /// Writes every present property, then the unknown ones.
-    fn serialize_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
-}
-
-impl<T: ObjectFields + ?Sized> ObjectFields for Box<T> {
-    fn serialize_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
-        (**self).serialize_fields(map)
-    }
-}
-
 /// A map key or short string, borrowed from the input when the deserializer allows.
 #[derive(Debug)]
 pub enum Key<'de> {
@@ -230,12 +217,6 @@ fn fill<T, E: de::Error>(
     Ok(())
 }
 
-/// The value of a required property, or the error that it is missing.
-#[inline]
-pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
-    slot.ok_or_else(|| E::missing_field(name))
-}
-
 /// Writes an optional property when it is present.
 #[inline]
 pub fn optional_entry<M: SerializeMap, T: serde::Serialize>(
@@ -337,4 +318,252 @@ pub fn next_int_array_field<'de, A: de::MapAccess<'de>>(
         map.next_value::<Vec<LexInt>>()
             .map(|items| items.into_iter().map(|v| v.0).collect())
     })
+}
+
+/// A generated object's reading side, driven by [`deserialize_object`]: the generated code
+/// says only how to read each property and how to build the value, so every object shares one
+/// map loop.
+pub trait Object: Sized {
+    /// What the value is, for "invalid type" errors (`an object (Input)`).
+    const EXPECTING: &'static str;
+    /// The wire names of the properties, in order; [`Object::read`] takes an index into it.
+    const KEYS: &'static [&'static str];
+    /// For a record: its NSID, which `$type` must name (and must be present).
+    const RECORD: Option<&'static str> = None;
+    /// Whether properties the lexicon does not define are kept (otherwise skipped).
+    const KEEP_EXTRA: bool = true;
+    /// The indexes (into `KEYS`) of the required properties.
+    const REQUIRED: &'static [usize] = &[];
+    /// The values read so far, one `Option` per property.
+    type Slots: Default;
+    /// Reads the value of property `index` (into `KEYS`) from `map`.
+    fn read<'de, A: de::MapAccess<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error>;
+    /// The value, once the map ends, with defaults applied; `None` when a required property is
+    /// absent.
+    fn build(slots: Self::Slots, extra: crate::types::Extra) -> Option<Self>;
+    /// Writes every present property, then the unknown ones, into a map the caller opened
+    /// (so that a record or a union variant can put `$type` first).
+    fn write<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+}
+
+/// The wire name of the first required property not seen (`seen`: a bit per index below 128).
+fn missing<T: Object>(seen: u128) -> &'static str {
+    T::REQUIRED
+        .iter()
+        .find(|&&i| i >= 128 || seen & (1 << i) == 0)
+        .and_then(|&i| T::KEYS.get(i).copied())
+        .unwrap_or("a required property")
+}
+
+/// Deserializes a generated object (see [`Object`]).
+pub fn deserialize_object<'de, T: Object, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Object> Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(T::EXPECTING)
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut slots = T::Slots::default();
+            let mut extra = crate::types::Extra::new();
+            let mut has_type = false;
+            let mut seen: u128 = 0;
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                let k = key.as_str();
+                if let Some(i) = T::KEYS.iter().position(|n| *n == k) {
+                    T::read(&mut slots, i, &mut map)?;
+                    if i < 128 {
+                        seen |= 1 << i;
+                    }
+                } else if k == "$type" {
+                    match T::RECORD {
+                        Some(nsid) => {
+                            let t: Key<'de> = map.next_value()?;
+                            if t.as_str() != nsid {
+                                return Err(de::Error::custom(format_args!(
+                                    "expected $type {:?}, found {:?}",
+                                    nsid,
+                                    t.as_str()
+                                )));
+                            }
+                            has_type = true;
+                        }
+                        None => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                } else if T::KEEP_EXTRA {
+                    let value = map.next_value()?;
+                    extra.insert(key.into_string(), value);
+                } else {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+            if T::RECORD.is_some() && !has_type {
+                return Err(de::Error::missing_field("$type"));
+            }
+            match T::build(slots, extra) {
+                Some(value) => Ok(value),
+                None => Err(de::Error::missing_field(missing::<T>(seen))),
+            }
+        }
+    }
+    d.deserialize_map(V(std::marker::PhantomData))
+}
+
+/// Writes an object's properties into a map, one call per property, keeping the first error
+/// (generated `ObjectFields` bodies chain these calls).
+pub struct Fields<'a, M: SerializeMap> {
+    map: &'a mut M,
+    result: Result<(), M::Error>,
+}
+
+impl<M: SerializeMap> fmt::Debug for Fields<'_, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fields")
+            .field("failed", &self.result.is_err())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, M: SerializeMap> Fields<'a, M> {
+    /// Starts writing into `map`.
+    #[inline]
+    pub fn new(map: &'a mut M) -> Self {
+        Fields {
+            map,
+            result: Ok(()),
+        }
+    }
+
+    /// Writes `name: value`.
+    #[inline]
+    pub fn field<T: serde::Serialize + ?Sized>(mut self, name: &'static str, value: &T) -> Self {
+        if self.result.is_ok() {
+            self.result = self.map.serialize_entry(name, value);
+        }
+        self
+    }
+
+    /// Writes `name: value` when `write` holds (a defaulted property: written unless it was
+    /// absent on input and is unchanged).
+    #[inline]
+    pub fn field_if<T: serde::Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        value: &T,
+        write: bool,
+    ) -> Self {
+        if write {
+            self.field(name, value)
+        } else {
+            self
+        }
+    }
+
+    /// Writes `name: value` when the property is present.
+    #[inline]
+    pub fn optional<T: serde::Serialize>(self, name: &'static str, value: &Option<T>) -> Self {
+        match value {
+            Some(v) => self.field(name, v),
+            None => self,
+        }
+    }
+
+    /// Writes the properties the lexicon does not define, and ends.
+    #[inline]
+    pub fn extra(mut self, extra: &crate::types::Extra) -> Result<(), M::Error> {
+        for (k, v) in extra {
+            if self.result.is_err() {
+                break;
+            }
+            self.result = self.map.serialize_entry(k, v);
+        }
+        self.result
+    }
+
+    /// Ends.
+    #[inline]
+    pub fn end(self) -> Result<(), M::Error> {
+        self.result
+    }
+}
+
+/// Serializes an object: `$type` first for a record, then its properties.
+#[inline]
+pub fn serialize_object<T: Object, S: serde::Serializer>(
+    value: &T,
+    record: Option<&'static str>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(None)?;
+    if let Some(nsid) = record {
+        map.serialize_entry("$type", nsid)?;
+    }
+    value.write(&mut map)?;
+    map.end()
+}
+
+/// Serializes a union variant: `$type` first, then the variant's properties.
+#[inline]
+pub fn serialize_variant<T: Object, S: serde::Serializer>(
+    value: &T,
+    tag: &'static str,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serialize_object(value, Some(tag), serializer)
+}
+
+/// `Debug` of a generated object: its fields, then the unknown properties if there are any.
+pub fn debug_object(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    fields: &[(&str, &dyn fmt::Debug)],
+    extra: Option<&crate::types::Extra>,
+) -> fmt::Result {
+    let mut d = f.debug_struct(name);
+    for (k, v) in fields {
+        d.field(k, v);
+    }
+    if let Some(extra) = extra {
+        if !extra.is_empty() {
+            d.field("extra", extra);
+        }
+    }
+    d.finish()
+}
+
+/// A secret in `Debug` output: shown only as present or absent.
+#[inline]
+pub fn redact_opt<T>(value: &Option<T>) -> Option<Redacted> {
+    value.as_ref().map(|_| Redacted)
+}
+
+/// A nullable secret in `Debug` output: shown only as absent, null or present.
+#[inline]
+pub fn redact_opt2<T>(value: &Option<Option<T>>) -> Option<Option<Redacted>> {
+    value.as_ref().map(|v| v.as_ref().map(|_| Redacted))
+}
+
+/// Reads a union variant of type `T` from `d` and wraps it with `wrap` (the variant's
+/// constructor).
+#[inline]
+pub fn variant<'de, T: Deserialize<'de>, U, D: Deserializer<'de>>(
+    d: D,
+    wrap: fn(Box<T>) -> U,
+) -> Result<U, D::Error> {
+    T::deserialize(d).map(|v| wrap(Box::new(v)))
+}
+
+/// Reads an open union's unknown variant whole.
+#[inline]
+pub fn unknown_variant<'de, U, D: Deserializer<'de>>(
+    d: D,
+    wrap: fn(crate::types::Unknown) -> U,
+) -> Result<U, D::Error> {
+    crate::types::Unknown::deserialize(d).map(wrap)
 }

@@ -14,6 +14,100 @@ pub trait Validate {
     /// The error names the path of the offending value (`embed.images[2].alt`), the rule that
     /// was broken with its limit, and the actual value.
     fn validate(&self) -> Result<(), ValidationError>;
+
+    /// Checks this value against constraints stated by generated code (lengths, ranges,
+    /// enums, array items), then its own [`Validate::validate`] where it has one. Not a stable
+    /// API: generated code calls it.
+    #[doc(hidden)]
+    #[inline]
+    fn __check(&self, checks: &Checks) -> Result<(), ValidationError> {
+        let _ = checks;
+        self.validate()
+    }
+}
+
+/// The constraints of one value, as generated code states them. Not a stable API.
+///
+/// Lengths count UTF-8 bytes for strings, elements for arrays and bytes for byte strings.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Checks {
+    /// `minLength`.
+    pub min_length: Option<u64>,
+    /// `maxLength`.
+    pub max_length: Option<u64>,
+    /// `minGraphemes`.
+    pub min_graphemes: Option<u64>,
+    /// `maxGraphemes`.
+    pub max_graphemes: Option<u64>,
+    /// `minimum`.
+    pub minimum: Option<i64>,
+    /// `maximum`.
+    pub maximum: Option<i64>,
+    /// An integer `enum` or `const`.
+    pub ints: Option<&'static [i64]>,
+    /// A string `const`.
+    pub strs: Option<&'static [&'static str]>,
+    /// A boolean `const`.
+    pub boolean: Option<bool>,
+    /// A blob's `accept`.
+    pub accept: Option<&'static [&'static str]>,
+    /// A blob's `maxSize`.
+    pub max_size: Option<u64>,
+    /// The checks of each element of an array.
+    pub items: Option<&'static Checks>,
+}
+
+impl Checks {
+    /// No constraint (a nested value still validates itself).
+    pub const NONE: Checks = Checks {
+        min_length: None,
+        max_length: None,
+        min_graphemes: None,
+        max_graphemes: None,
+        minimum: None,
+        maximum: None,
+        ints: None,
+        strs: None,
+        boolean: None,
+        accept: None,
+        max_size: None,
+        items: None,
+    };
+
+    /// The string checks.
+    #[inline]
+    pub(crate) fn string(&self, value: &str) -> Result<(), ValidationError> {
+        if self.min_length.is_some() || self.max_length.is_some() {
+            check::str_len(value, self.min_length, self.max_length)?;
+        }
+        if self.min_graphemes.is_some() || self.max_graphemes.is_some() {
+            check::graphemes(value, self.min_graphemes, self.max_graphemes)?;
+        }
+        if let Some(allowed) = self.strs {
+            check::str_in(value, allowed)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks a string against `checks`. Not a stable API: generated string enums call it.
+#[doc(hidden)]
+#[inline]
+pub fn check_str(value: &str, checks: &Checks) -> Result<(), ValidationError> {
+    checks.string(value)
+}
+
+/// Checks the listed properties of an object: `(wire name, value, constraints)`, each error
+/// placed at its property. Not a stable API: generated `validate` bodies call it.
+#[doc(hidden)]
+pub fn check_fields(
+    fields: &[(&'static str, &dyn Validate, &Checks)],
+) -> Result<(), ValidationError> {
+    for (name, value, checks) in fields {
+        value.__check(checks).map_err(|e| e.in_field(*name))?;
+    }
+    Ok(())
 }
 
 /// One segment of the path to a value inside a document.
@@ -246,24 +340,71 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
-macro_rules! validate_always_ok {
-    ($($t:ty),* $(,)?) => {$(
-        impl Validate for $t {
-            #[inline]
-            fn validate(&self) -> Result<(), ValidationError> {
-                Ok(())
-            }
-        }
-    )*};
+impl Validate for () {
+    #[inline]
+    fn validate(&self) -> Result<(), ValidationError> {
+        Ok(())
+    }
 }
 
-validate_always_ok!((), bool, i64, String);
+impl Validate for bool {
+    #[inline]
+    fn validate(&self) -> Result<(), ValidationError> {
+        Ok(())
+    }
+
+    #[inline]
+    fn __check(&self, checks: &Checks) -> Result<(), ValidationError> {
+        match checks.boolean {
+            Some(expected) => check::bool_eq(*self, expected),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Validate for i64 {
+    #[inline]
+    fn validate(&self) -> Result<(), ValidationError> {
+        Ok(())
+    }
+
+    #[inline]
+    fn __check(&self, checks: &Checks) -> Result<(), ValidationError> {
+        if checks.minimum.is_some() || checks.maximum.is_some() {
+            check::int_range(*self, checks.minimum, checks.maximum)?;
+        }
+        match checks.ints {
+            Some(allowed) => check::int_in(*self, allowed),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Validate for String {
+    #[inline]
+    fn validate(&self) -> Result<(), ValidationError> {
+        Ok(())
+    }
+
+    #[inline]
+    fn __check(&self, checks: &Checks) -> Result<(), ValidationError> {
+        checks.string(self)
+    }
+}
 
 impl<T: Validate> Validate for Option<T> {
     #[inline]
     fn validate(&self) -> Result<(), ValidationError> {
         match self {
             Some(v) => v.validate(),
+            None => Ok(()),
+        }
+    }
+
+    #[inline]
+    fn __check(&self, checks: &Checks) -> Result<(), ValidationError> {
+        match self {
+            Some(v) => v.__check(checks),
             None => Ok(()),
         }
     }
@@ -274,12 +415,29 @@ impl<T: Validate> Validate for Box<T> {
     fn validate(&self) -> Result<(), ValidationError> {
         (**self).validate()
     }
+
+    #[inline]
+    fn __check(&self, checks: &Checks) -> Result<(), ValidationError> {
+        (**self).__check(checks)
+    }
 }
 
 impl<T: Validate> Validate for Vec<T> {
     fn validate(&self) -> Result<(), ValidationError> {
         for (i, item) in self.iter().enumerate() {
             item.validate().map_err(|e| e.in_index(i))?;
+        }
+        Ok(())
+    }
+
+    fn __check(&self, checks: &Checks) -> Result<(), ValidationError> {
+        if checks.min_length.is_some() || checks.max_length.is_some() {
+            check::items(self.len(), checks.min_length, checks.max_length)?;
+        }
+        if let Some(items) = checks.items {
+            for (i, item) in self.iter().enumerate() {
+                item.__check(items).map_err(|e| e.in_index(i))?;
+            }
         }
         Ok(())
     }

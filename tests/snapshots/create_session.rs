@@ -48,136 +48,107 @@ pub mod com {
                         &self,
                         f: &mut ::core::fmt::Formatter<'_>,
                     ) -> ::core::fmt::Result {
-                        let mut d = f.debug_struct("Input");
-                        d.field("identifier", &self.identifier);
-                        d.field("password", &::atlex::__private::Redacted);
-                        d.field(
-                            "auth_factor_token",
-                            &self
-                                .auth_factor_token
-                                .as_ref()
-                                .map(|_| ::atlex::__private::Redacted),
-                        );
-                        if !self.extra.is_empty() {
-                            d.field("extra", &self.extra);
-                        }
-                        d.finish()
-                    }
-                }
-                impl ::atlex::__private::ObjectFields for Input {
-                    fn serialize_fields<M: ::atlex::__private::serde::ser::SerializeMap>(
-                        &self,
-                        map: &mut M,
-                    ) -> ::core::result::Result<(), M::Error> {
-                        map.serialize_entry("identifier", &self.identifier)?;
-                        map.serialize_entry("password", &self.password)?;
-                        ::atlex::__private::optional_entry(
-                            map,
-                            "authFactorToken",
-                            &self.auth_factor_token,
-                        )?;
-                        for (k, v) in &self.extra {
-                            map.serialize_entry(k, v)?;
-                        }
-                        ::core::result::Result::Ok(())
+                        ::atlex::__private::debug_object(
+                            f,
+                            "Input",
+                            &[
+                                ("identifier", &self.identifier),
+                                ("password", &::atlex::__private::Redacted),
+                                (
+                                    "auth_factor_token",
+                                    &::atlex::__private::redact_opt(&self.auth_factor_token),
+                                ),
+                            ],
+                            ::core::option::Option::Some(&self.extra),
+                        )
                     }
                 }
                 impl ::atlex::__private::serde::Serialize for Input {
+                    #[inline]
                     fn serialize<S: ::atlex::__private::serde::Serializer>(
                         &self,
                         serializer: S,
                     ) -> ::core::result::Result<S::Ok, S::Error> {
-                        use ::atlex::__private::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::core::option::Option::None)?;
-                        ::atlex::__private::ObjectFields::serialize_fields(
+                        ::atlex::__private::serialize_object(
                             self,
-                            &mut map,
-                        )?;
-                        map.end()
+                            ::core::option::Option::None,
+                            serializer,
+                        )
                     }
                 }
                 impl<'de> ::atlex::__private::serde::Deserialize<'de> for Input {
                     fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::core::result::Result<Self, D::Error> {
-                        struct Visitor;
-                        impl<'de> ::atlex::__private::serde::de::Visitor<'de>
-                        for Visitor {
-                            type Value = Input;
-                            fn expecting(
-                                &self,
-                                f: &mut ::core::fmt::Formatter<'_>,
-                            ) -> ::core::fmt::Result {
-                                f.write_str("an object (Input)")
+                        ::atlex::__private::deserialize_object(deserializer)
+                    }
+                }
+                impl ::atlex::__private::Object for Input {
+                    const EXPECTING: &'static str = "an object (Input)";
+                    const KEYS: &'static [&'static str] = &[
+                        "identifier",
+                        "password",
+                        "authFactorToken",
+                    ];
+                    const REQUIRED: &'static [usize] = &[0, 1];
+                    type Slots = (
+                        ::core::option::Option<::std::string::String>,
+                        ::core::option::Option<::std::string::String>,
+                        ::core::option::Option<::std::string::String>,
+                    );
+                    #[inline]
+                    fn read<'de, A: ::atlex::__private::serde::de::MapAccess<'de>>(
+                        s: &mut Self::Slots,
+                        i: usize,
+                        map: &mut A,
+                    ) -> ::core::result::Result<(), A::Error> {
+                        match i {
+                            0 => {
+                                ::atlex::__private::next_field(map, &mut s.0, "identifier")
                             }
-                            fn visit_map<
-                                A: ::atlex::__private::serde::de::MapAccess<'de>,
-                            >(
-                                self,
-                                mut map: A,
-                            ) -> ::core::result::Result<Input, A::Error> {
-                                let mut f_identifier: ::core::option::Option<
-                                    ::std::string::String,
-                                > = ::core::option::Option::None;
-                                let mut f_password: ::core::option::Option<
-                                    ::std::string::String,
-                                > = ::core::option::Option::None;
-                                let mut f_auth_factor_token: ::core::option::Option<
-                                    ::std::string::String,
-                                > = ::core::option::Option::None;
-                                let mut extra = ::atlex::types::Extra::new();
-                                while let ::core::option::Option::Some(key) = map
-                                    .next_key::<::atlex::__private::Key<'de>>()?
-                                {
-                                    match key.as_str() {
-                                        "identifier" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_identifier,
-                                                "identifier",
-                                            )?
-                                        }
-                                        "password" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_password,
-                                                "password",
-                                            )?
-                                        }
-                                        "authFactorToken" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_auth_factor_token,
-                                                "authFactorToken",
-                                            )?
-                                        }
-                                        "$type" => {
-                                            map.next_value::<
-                                                    ::atlex::__private::serde::de::IgnoredAny,
-                                                >()?;
-                                        }
-                                        _ => {
-                                            let value = map.next_value()?;
-                                            extra.insert(key.into_string(), value);
-                                        }
-                                    }
-                                }
-                                ::core::result::Result::Ok(Input {
-                                    identifier: ::atlex::__private::required::<
-                                        _,
-                                        A::Error,
-                                    >(f_identifier, "identifier")?,
-                                    password: ::atlex::__private::required::<
-                                        _,
-                                        A::Error,
-                                    >(f_password, "password")?,
-                                    auth_factor_token: f_auth_factor_token,
+                            1 => {
+                                ::atlex::__private::next_field(map, &mut s.1, "password")
+                            }
+                            _ => {
+                                ::atlex::__private::next_field(
+                                    map,
+                                    &mut s.2,
+                                    "authFactorToken",
+                                )
+                            }
+                        }
+                    }
+                    #[inline]
+                    fn build(
+                        s: Self::Slots,
+                        extra: ::atlex::types::Extra,
+                    ) -> ::core::option::Option<Self> {
+                        let (f0, f1, f2) = s;
+                        match (f0, f1) {
+                            (
+                                ::core::option::Option::Some(f0),
+                                ::core::option::Option::Some(f1),
+                            ) => {
+                                ::core::option::Option::Some(Self {
+                                    identifier: f0,
+                                    password: f1,
+                                    auth_factor_token: f2,
                                     extra: extra,
                                 })
                             }
+                            _ => ::core::option::Option::None,
                         }
-                        deserializer.deserialize_map(Visitor)
+                    }
+                    #[inline]
+                    fn write<M: ::atlex::__private::serde::ser::SerializeMap>(
+                        &self,
+                        map: &mut M,
+                    ) -> ::core::result::Result<(), M::Error> {
+                        ::atlex::__private::Fields::new(map)
+                            .field("identifier", &self.identifier)
+                            .field("password", &self.password)
+                            .optional("authFactorToken", &self.auth_factor_token)
+                            .extra(&self.extra)
                     }
                 }
                 impl ::atlex::Validate for Input {
@@ -188,11 +159,10 @@ pub mod com {
                         ::core::result::Result::Ok(())
                     }
                 }
-                impl ::atlex::__private::JsonPayload for Input {}
                 /// If active=false, this optional field indicates a possible reason for why the account is not active. If active=false and no status is supplied, then the host makes no claim for why the repository is no longer being hosted.
                 ///
                 /// A string inside `com.atproto.server.createSession`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
                 pub enum OutputStatus {
                     /// `takendown`
                     Takendown,
@@ -353,223 +323,154 @@ pub mod com {
                         &self,
                         f: &mut ::core::fmt::Formatter<'_>,
                     ) -> ::core::fmt::Result {
-                        let mut d = f.debug_struct("Output");
-                        d.field("access_jwt", &::atlex::__private::Redacted);
-                        d.field("refresh_jwt", &::atlex::__private::Redacted);
-                        d.field("handle", &self.handle);
-                        d.field("did", &self.did);
-                        d.field("did_doc", &self.did_doc);
-                        d.field("email", &self.email);
-                        d.field("email_confirmed", &self.email_confirmed);
-                        d.field("email_auth_factor", &self.email_auth_factor);
-                        d.field("active", &self.active);
-                        d.field("status", &self.status);
-                        if !self.extra.is_empty() {
-                            d.field("extra", &self.extra);
-                        }
-                        d.finish()
-                    }
-                }
-                impl ::atlex::__private::ObjectFields for Output {
-                    fn serialize_fields<M: ::atlex::__private::serde::ser::SerializeMap>(
-                        &self,
-                        map: &mut M,
-                    ) -> ::core::result::Result<(), M::Error> {
-                        map.serialize_entry("accessJwt", &self.access_jwt)?;
-                        map.serialize_entry("refreshJwt", &self.refresh_jwt)?;
-                        map.serialize_entry("handle", &self.handle)?;
-                        map.serialize_entry("did", &self.did)?;
-                        ::atlex::__private::optional_entry(
-                            map,
-                            "didDoc",
-                            &self.did_doc,
-                        )?;
-                        ::atlex::__private::optional_entry(map, "email", &self.email)?;
-                        ::atlex::__private::optional_entry(
-                            map,
-                            "emailConfirmed",
-                            &self.email_confirmed,
-                        )?;
-                        ::atlex::__private::optional_entry(
-                            map,
-                            "emailAuthFactor",
-                            &self.email_auth_factor,
-                        )?;
-                        ::atlex::__private::optional_entry(map, "active", &self.active)?;
-                        ::atlex::__private::optional_entry(map, "status", &self.status)?;
-                        for (k, v) in &self.extra {
-                            map.serialize_entry(k, v)?;
-                        }
-                        ::core::result::Result::Ok(())
+                        ::atlex::__private::debug_object(
+                            f,
+                            "Output",
+                            &[
+                                ("access_jwt", &::atlex::__private::Redacted),
+                                ("refresh_jwt", &::atlex::__private::Redacted),
+                                ("handle", &self.handle),
+                                ("did", &self.did),
+                                ("did_doc", &self.did_doc),
+                                ("email", &self.email),
+                                ("email_confirmed", &self.email_confirmed),
+                                ("email_auth_factor", &self.email_auth_factor),
+                                ("active", &self.active),
+                                ("status", &self.status),
+                            ],
+                            ::core::option::Option::Some(&self.extra),
+                        )
                     }
                 }
                 impl ::atlex::__private::serde::Serialize for Output {
+                    #[inline]
                     fn serialize<S: ::atlex::__private::serde::Serializer>(
                         &self,
                         serializer: S,
                     ) -> ::core::result::Result<S::Ok, S::Error> {
-                        use ::atlex::__private::serde::ser::SerializeMap as _;
-                        let mut map = serializer
-                            .serialize_map(::core::option::Option::None)?;
-                        ::atlex::__private::ObjectFields::serialize_fields(
+                        ::atlex::__private::serialize_object(
                             self,
-                            &mut map,
-                        )?;
-                        map.end()
+                            ::core::option::Option::None,
+                            serializer,
+                        )
                     }
                 }
                 impl<'de> ::atlex::__private::serde::Deserialize<'de> for Output {
                     fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::core::result::Result<Self, D::Error> {
-                        struct Visitor;
-                        impl<'de> ::atlex::__private::serde::de::Visitor<'de>
-                        for Visitor {
-                            type Value = Output;
-                            fn expecting(
-                                &self,
-                                f: &mut ::core::fmt::Formatter<'_>,
-                            ) -> ::core::fmt::Result {
-                                f.write_str("an object (Output)")
+                        ::atlex::__private::deserialize_object(deserializer)
+                    }
+                }
+                impl ::atlex::__private::Object for Output {
+                    const EXPECTING: &'static str = "an object (Output)";
+                    const KEYS: &'static [&'static str] = &[
+                        "accessJwt",
+                        "refreshJwt",
+                        "handle",
+                        "did",
+                        "didDoc",
+                        "email",
+                        "emailConfirmed",
+                        "emailAuthFactor",
+                        "active",
+                        "status",
+                    ];
+                    const REQUIRED: &'static [usize] = &[0, 1, 2, 3];
+                    type Slots = (
+                        ::core::option::Option<::std::string::String>,
+                        ::core::option::Option<::std::string::String>,
+                        ::core::option::Option<::atlex::types::Handle>,
+                        ::core::option::Option<::atlex::types::Did>,
+                        ::core::option::Option<::atlex::types::Unknown>,
+                        ::core::option::Option<::std::string::String>,
+                        ::core::option::Option<bool>,
+                        ::core::option::Option<bool>,
+                        ::core::option::Option<bool>,
+                        ::core::option::Option<OutputStatus>,
+                    );
+                    #[inline]
+                    fn read<'de, A: ::atlex::__private::serde::de::MapAccess<'de>>(
+                        s: &mut Self::Slots,
+                        i: usize,
+                        map: &mut A,
+                    ) -> ::core::result::Result<(), A::Error> {
+                        match i {
+                            0 => {
+                                ::atlex::__private::next_field(map, &mut s.0, "accessJwt")
                             }
-                            fn visit_map<
-                                A: ::atlex::__private::serde::de::MapAccess<'de>,
-                            >(
-                                self,
-                                mut map: A,
-                            ) -> ::core::result::Result<Output, A::Error> {
-                                let mut f_access_jwt: ::core::option::Option<
-                                    ::std::string::String,
-                                > = ::core::option::Option::None;
-                                let mut f_refresh_jwt: ::core::option::Option<
-                                    ::std::string::String,
-                                > = ::core::option::Option::None;
-                                let mut f_handle: ::core::option::Option<
-                                    ::atlex::types::Handle,
-                                > = ::core::option::Option::None;
-                                let mut f_did: ::core::option::Option<
-                                    ::atlex::types::Did,
-                                > = ::core::option::Option::None;
-                                let mut f_did_doc: ::core::option::Option<
-                                    ::atlex::types::Unknown,
-                                > = ::core::option::Option::None;
-                                let mut f_email: ::core::option::Option<
-                                    ::std::string::String,
-                                > = ::core::option::Option::None;
-                                let mut f_email_confirmed: ::core::option::Option<bool> = ::core::option::Option::None;
-                                let mut f_email_auth_factor: ::core::option::Option<bool> = ::core::option::Option::None;
-                                let mut f_active: ::core::option::Option<bool> = ::core::option::Option::None;
-                                let mut f_status: ::core::option::Option<OutputStatus> = ::core::option::Option::None;
-                                let mut extra = ::atlex::types::Extra::new();
-                                while let ::core::option::Option::Some(key) = map
-                                    .next_key::<::atlex::__private::Key<'de>>()?
-                                {
-                                    match key.as_str() {
-                                        "accessJwt" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_access_jwt,
-                                                "accessJwt",
-                                            )?
-                                        }
-                                        "refreshJwt" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_refresh_jwt,
-                                                "refreshJwt",
-                                            )?
-                                        }
-                                        "handle" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_handle,
-                                                "handle",
-                                            )?
-                                        }
-                                        "did" => {
-                                            ::atlex::__private::next_field(&mut map, &mut f_did, "did")?
-                                        }
-                                        "didDoc" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_did_doc,
-                                                "didDoc",
-                                            )?
-                                        }
-                                        "email" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_email,
-                                                "email",
-                                            )?
-                                        }
-                                        "emailConfirmed" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_email_confirmed,
-                                                "emailConfirmed",
-                                            )?
-                                        }
-                                        "emailAuthFactor" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_email_auth_factor,
-                                                "emailAuthFactor",
-                                            )?
-                                        }
-                                        "active" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_active,
-                                                "active",
-                                            )?
-                                        }
-                                        "status" => {
-                                            ::atlex::__private::next_field(
-                                                &mut map,
-                                                &mut f_status,
-                                                "status",
-                                            )?
-                                        }
-                                        "$type" => {
-                                            map.next_value::<
-                                                    ::atlex::__private::serde::de::IgnoredAny,
-                                                >()?;
-                                        }
-                                        _ => {
-                                            let value = map.next_value()?;
-                                            extra.insert(key.into_string(), value);
-                                        }
-                                    }
-                                }
-                                ::core::result::Result::Ok(Output {
-                                    access_jwt: ::atlex::__private::required::<
-                                        _,
-                                        A::Error,
-                                    >(f_access_jwt, "accessJwt")?,
-                                    refresh_jwt: ::atlex::__private::required::<
-                                        _,
-                                        A::Error,
-                                    >(f_refresh_jwt, "refreshJwt")?,
-                                    handle: ::atlex::__private::required::<
-                                        _,
-                                        A::Error,
-                                    >(f_handle, "handle")?,
-                                    did: ::atlex::__private::required::<
-                                        _,
-                                        A::Error,
-                                    >(f_did, "did")?,
-                                    did_doc: f_did_doc,
-                                    email: f_email,
-                                    email_confirmed: f_email_confirmed,
-                                    email_auth_factor: f_email_auth_factor,
-                                    active: f_active,
-                                    status: f_status,
+                            1 => {
+                                ::atlex::__private::next_field(map, &mut s.1, "refreshJwt")
+                            }
+                            2 => ::atlex::__private::next_field(map, &mut s.2, "handle"),
+                            3 => ::atlex::__private::next_field(map, &mut s.3, "did"),
+                            4 => ::atlex::__private::next_field(map, &mut s.4, "didDoc"),
+                            5 => ::atlex::__private::next_field(map, &mut s.5, "email"),
+                            6 => {
+                                ::atlex::__private::next_field(
+                                    map,
+                                    &mut s.6,
+                                    "emailConfirmed",
+                                )
+                            }
+                            7 => {
+                                ::atlex::__private::next_field(
+                                    map,
+                                    &mut s.7,
+                                    "emailAuthFactor",
+                                )
+                            }
+                            8 => ::atlex::__private::next_field(map, &mut s.8, "active"),
+                            _ => ::atlex::__private::next_field(map, &mut s.9, "status"),
+                        }
+                    }
+                    #[inline]
+                    fn build(
+                        s: Self::Slots,
+                        extra: ::atlex::types::Extra,
+                    ) -> ::core::option::Option<Self> {
+                        let (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9) = s;
+                        match (f0, f1, f2, f3) {
+                            (
+                                ::core::option::Option::Some(f0),
+                                ::core::option::Option::Some(f1),
+                                ::core::option::Option::Some(f2),
+                                ::core::option::Option::Some(f3),
+                            ) => {
+                                ::core::option::Option::Some(Self {
+                                    access_jwt: f0,
+                                    refresh_jwt: f1,
+                                    handle: f2,
+                                    did: f3,
+                                    did_doc: f4,
+                                    email: f5,
+                                    email_confirmed: f6,
+                                    email_auth_factor: f7,
+                                    active: f8,
+                                    status: f9,
                                     extra: extra,
                                 })
                             }
+                            _ => ::core::option::Option::None,
                         }
-                        deserializer.deserialize_map(Visitor)
+                    }
+                    #[inline]
+                    fn write<M: ::atlex::__private::serde::ser::SerializeMap>(
+                        &self,
+                        map: &mut M,
+                    ) -> ::core::result::Result<(), M::Error> {
+                        ::atlex::__private::Fields::new(map)
+                            .field("accessJwt", &self.access_jwt)
+                            .field("refreshJwt", &self.refresh_jwt)
+                            .field("handle", &self.handle)
+                            .field("did", &self.did)
+                            .optional("didDoc", &self.did_doc)
+                            .optional("email", &self.email)
+                            .optional("emailConfirmed", &self.email_confirmed)
+                            .optional("emailAuthFactor", &self.email_auth_factor)
+                            .optional("active", &self.active)
+                            .optional("status", &self.status)
+                            .extra(&self.extra)
                     }
                 }
                 impl ::atlex::Validate for Output {
@@ -577,18 +478,18 @@ pub mod com {
                     fn validate(
                         &self,
                     ) -> ::core::result::Result<(), ::atlex::ValidationError> {
-                        if let ::core::option::Option::Some(v) = &self.did_doc {
-                            ::atlex::Validate::validate(v)
-                                .map_err(|e| e.in_field("didDoc"))?;
-                        }
-                        if let ::core::option::Option::Some(v) = &self.status {
-                            ::atlex::Validate::validate(v)
-                                .map_err(|e| e.in_field("status"))?;
-                        }
-                        ::core::result::Result::Ok(())
+                        ::atlex::__private::check_fields(
+                            &[
+                                (
+                                    "didDoc",
+                                    &self.did_doc,
+                                    &::atlex::__private::Checks::NONE,
+                                ),
+                                ("status", &self.status, &::atlex::__private::Checks::NONE),
+                            ],
+                        )
                     }
                 }
-                impl ::atlex::__private::JsonPayload for Output {}
                 /// The errors `com.atproto.server.createSession` (procedure) declares.
                 #[derive(Debug, Clone, PartialEq, Eq)]
                 pub enum Error {
@@ -645,7 +546,7 @@ pub mod com {
                 /// Create an authentication session.
                 ///
                 /// The XRPC procedure `com.atproto.server.createSession`, for generic code such as the server router.
-                #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+                #[derive(Debug, Clone, Copy)]
                 pub struct Method;
                 impl ::atlex::xrpc::Procedure for Method {
                     const NSID: &'static str = NSID;
@@ -657,14 +558,18 @@ pub mod com {
                 /// Create an authentication session.
                 ///
                 /// Calls `com.atproto.server.createSession`: validates the request (nothing is sent when it is invalid), sends it, decodes and validates the response, and maps declared errors to [`Error`].
-                pub async fn call(
-                    client: &(impl ::atlex::xrpc::XrpcClient + ?Sized),
-                    input: &Input,
-                ) -> ::core::result::Result<Output, ::atlex::Error<Error>> {
+                ///
+                /// An `async fn` (written as a function returning a future): `call(..).await`.
+                #[inline]
+                pub fn call<'a>(
+                    client: &'a (impl ::atlex::xrpc::XrpcClient + ?Sized),
+                    input: &'a Input,
+                ) -> impl ::core::future::Future<
+                    Output = ::core::result::Result<Output, ::atlex::Error<Error>>,
+                > + 'a {
                     ::atlex::__private::call_procedure::<
                         Method,
                     >(client, &::atlex::xrpc::NoParams {}, input)
-                        .await
                 }
             }
         }

@@ -235,6 +235,10 @@ impl Validate for AtIdentifier {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
+
+    fn __check(&self, checks: &crate::validate::Checks) -> Result<(), ValidationError> {
+        checks.string(self.as_str())
+    }
 }
 
 #[cfg(test)]

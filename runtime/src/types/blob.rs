@@ -186,6 +186,10 @@ impl Validate for Blob {
         }
         Ok(())
     }
+
+    fn __check(&self, checks: &crate::validate::Checks) -> Result<(), ValidationError> {
+        self.check(checks.accept, checks.max_size)
+    }
 }
 
 impl Serialize for Blob {

@@ -185,6 +185,17 @@ impl Validate for Bytes {
     fn validate(&self) -> Result<(), ValidationError> {
         Ok(())
     }
+
+    fn __check(&self, checks: &crate::validate::Checks) -> Result<(), ValidationError> {
+        if checks.min_length.is_some() || checks.max_length.is_some() {
+            crate::validate::check::items(
+                self.as_slice().len(),
+                checks.min_length,
+                checks.max_length,
+            )?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -205,6 +205,11 @@ macro_rules! string_format {
             fn validate(&self) -> Result<(), ValidationError> {
                 Ok(())
             }
+
+            #[inline]
+            fn __check(&self, checks: &crate::validate::Checks) -> Result<(), ValidationError> {
+                checks.string(self.as_str())
+            }
         }
     };
 }

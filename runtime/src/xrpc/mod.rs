@@ -38,6 +38,36 @@ pub trait ErrorKind: Sized + Debug + Send + Sync + 'static {
     fn message(&self) -> Option<&str>;
 }
 
+/// The errors of a method that declares none: an empty enum (no value exists). A server's
+/// error answer to such a method stays [`Error::Xrpc`] with its name and message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoError {}
+
+impl ErrorKind for NoError {
+    #[inline]
+    fn from_parts(_name: &str, _message: Option<String>) -> Option<Self> {
+        None
+    }
+
+    #[inline]
+    fn name(&self) -> &'static str {
+        match *self {}
+    }
+
+    #[inline]
+    fn message(&self) -> Option<&str> {
+        match *self {}
+    }
+}
+
+impl std::fmt::Display for NoError {
+    fn fmt(&self, _f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {}
+    }
+}
+
+impl std::error::Error for NoError {}
+
 /// An XRPC query (HTTP GET): generated as the `Method` struct of a query document.
 pub trait Query: Send + Sync + 'static {
     /// The method's NSID.
@@ -62,20 +92,4 @@ pub trait Procedure: Send + Sync + 'static {
     type Output: Payload;
     /// The declared errors.
     type Error: ErrorKind;
-}
-
-/// A method that declares no errors has this error enum, which has no values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoError {}
-
-impl ErrorKind for NoError {
-    fn from_parts(_: &str, _: Option<String>) -> Option<Self> {
-        None
-    }
-    fn name(&self) -> &'static str {
-        match *self {}
-    }
-    fn message(&self) -> Option<&str> {
-        match *self {}
-    }
 }

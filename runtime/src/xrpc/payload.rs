@@ -19,6 +19,18 @@ pub trait JsonPayload:
 {
 }
 
+/// Every generated object is a JSON body.
+impl<T> JsonPayload for T where
+    T: crate::__private::Object
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + Validate
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 impl<T: JsonPayload> Payload for T {
     fn encode(&self) -> Result<Option<(Bytes, String)>, String> {
         let bytes = serde_json::to_vec(self).map_err(|e| e.to_string())?;

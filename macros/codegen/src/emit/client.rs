@@ -109,27 +109,21 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
         lines.push(format!(" `{}`, with the server's message if any.", e.name));
         quote!(#(#[doc = #lines])*)
     });
-    let body = if errors.is_empty() {
-        quote! {
-            impl ::atlex::xrpc::ErrorKind for Error {
-                #[inline]
-                fn from_parts(
-                    _name: &str,
-                    _message: ::core::option::Option<::std::string::String>,
-                ) -> ::core::option::Option<Self> {
-                    ::core::option::Option::None
-                }
-                #[inline]
-                fn name(&self) -> &'static str {
-                    match *self {}
-                }
-                #[inline]
-                fn message(&self) -> ::core::option::Option<&str> {
-                    match *self {}
-                }
-            }
-        }
-    } else {
+    if errors.is_empty() {
+        let doc = doc_attr(
+            None,
+            &format!(
+                "`{}` ({what}) declares no errors: the empty enum `atlex::xrpc::NoError`.",
+                cx.nsid()
+            ),
+        );
+        cx.items.push(quote! {
+            #doc
+            pub type Error = ::atlex::xrpc::NoError;
+        });
+        return;
+    }
+    let body = {
         quote! {
             impl ::atlex::xrpc::ErrorKind for Error {
                 #[inline]
@@ -220,12 +214,12 @@ pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_proc
             }
         }
     };
-    let mut args = vec![quote!(client: &(impl ::atlex::xrpc::XrpcClient + ?Sized))];
+    let mut args = vec![quote!(client: &'a (impl ::atlex::xrpc::XrpcClient + ?Sized))];
     if let Some(p) = &params {
-        args.push(quote!(params: &#p));
+        args.push(quote!(params: &'a #p));
     }
     if let Some(i) = &input {
-        args.push(quote!(input: &#i));
+        args.push(quote!(input: &'a #i));
     }
     let params_arg = if params.is_some() {
         quote!(params)
@@ -238,9 +232,9 @@ pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_proc
         } else {
             quote!(&())
         };
-        quote!(::atlex::__private::call_procedure::<Method>(client, #params_arg, #input_arg).await)
+        quote!(::atlex::__private::call_procedure::<Method>(client, #params_arg, #input_arg))
     } else {
-        quote!(::atlex::__private::call_query::<Method>(client, #params_arg).await)
+        quote!(::atlex::__private::call_query::<Method>(client, #params_arg))
     };
     let call_doc = doc_attr(
         def.description.as_deref(),
@@ -250,13 +244,18 @@ pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_proc
     );
     cx.items.push(quote! {
         #method_doc
-        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy)]
         pub struct Method;
 
         #trait_impl
 
         #call_doc
-        pub async fn call(#(#args),*) -> ::core::result::Result<#output_ty, ::atlex::Error<Error>> {
+        ///
+        /// An `async fn` (written as a function returning a future): `call(..).await`.
+        #[inline]
+        pub fn call<'a>(#(#args),*) -> impl ::core::future::Future<
+            Output = ::core::result::Result<#output_ty, ::atlex::Error<Error>>,
+        > + 'a {
             #call_body
         }
     });

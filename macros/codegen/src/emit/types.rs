@@ -1,7 +1,6 @@
 //! Types: objects and records as structs with their own serde impls (unknown properties kept,
 //! `$type` checked), unions as enums tagged by `$type`, strings with known values as enums.
 
-use super::validate::{checks_for, ValueChecks};
 use super::{doc_attr, DocCx};
 use crate::model::{Def, Kind, Object, Record, Schema, StrC, UnionC};
 use crate::resolve::split_ref;
@@ -339,30 +338,24 @@ pub(crate) fn emit_object(
         let fi = &f.ident;
         let name = fi.to_string();
         if !f.secret {
-            return quote!(d.field(#name, &self.#fi);)
+            return quote!((#name, &self.#fi),);
         }
         match f.shape {
-            Shape::Required | Shape::Defaulted => {
-                quote!(d.field(#name, &::atlex::__private::Redacted);)
-            }
+            Shape::Required | Shape::Defaulted => quote!((#name, &::atlex::__private::Redacted),),
             Shape::Optional | Shape::NullableRequired => {
-                quote!(d.field(#name, &self.#fi.as_ref().map(|_| ::atlex::__private::Redacted));)
+                quote!((#name, &::atlex::__private::redact_opt(&self.#fi)),)
             }
-            Shape::NullableOptional => quote! {
-                d.field(#name, &self.#fi.as_ref().map(|v| v.as_ref().map(|_| ::atlex::__private::Redacted)));
-            },
-        }
-    });
-    let debug_extra = extra_ident.as_ref().map(|e| {
-        let name = e.to_string();
-        quote! {
-            if !self.#e.is_empty() {
-                d.field(#name, &self.#e);
+            Shape::NullableOptional => {
+                quote!((#name, &::atlex::__private::redact_opt2(&self.#fi)),)
             }
         }
     });
+    let debug_extra = match &extra_ident {
+        Some(e) => quote!(::core::option::Option::Some(&self.#e)),
+        None => quote!(::core::option::Option::None),
+    };
 
-    // Serialize.
+    // Serialize: one chained call per property.
     let ser_fields = fields.iter().enumerate().map(|(i, f)| {
         let fi = &f.ident;
         let wire = &f.wire;
@@ -376,47 +369,56 @@ pub(crate) fn emit_object(
                     }
                     _ => quote!(self.#fi != #lit),
                 };
-                quote! {
-                    if self.__absent & #bit == 0 || #changed {
-                        map.serialize_entry(#wire, &self.#fi)?;
-                    }
-                }
+                quote!(.field_if(#wire, &self.#fi, self.__absent & #bit == 0 || #changed))
             }
             Shape::Required | Shape::Defaulted | Shape::NullableRequired => {
-                quote!(map.serialize_entry(#wire, &self.#fi)?;)
+                quote!(.field(#wire, &self.#fi))
             }
-            Shape::Optional | Shape::NullableOptional => {
-                quote!(::atlex::__private::optional_entry(map, #wire, &self.#fi)?;)
-            }
+            Shape::Optional | Shape::NullableOptional => quote!(.optional(#wire, &self.#fi)),
         }
     });
-    let ser_extra = extra_ident.as_ref().map(|e| {
-        quote! {
-            for (k, v) in &self.#e {
-                map.serialize_entry(k, v)?;
-            }
-        }
-    });
-    let ser_type = opts
-        .record_nsid
-        .map(|nsid| quote!(map.serialize_entry("$type", #nsid)?;));
+    let ser_end = match &extra_ident {
+        Some(e) => quote!(.extra(&self.#e)),
+        None => quote!(.end()),
+    };
+    let ser_type = match opts.record_nsid {
+        Some(nsid) => quote!(::core::option::Option::Some(#nsid)),
+        None => quote!(::core::option::Option::None),
+    };
 
-    // Deserialize.
-    let locals: Vec<Ident> = fields
+    // Deserialize: one slot per property (nested tuples of at most 12, so `Default` holds),
+    // read by index; the map loop is `atlex::__private::deserialize_object`.
+    let slot_tys: Vec<TokenStream> = fields
         .iter()
-        .map(|f| format_ident!("f_{}", f.ident.to_string().trim_end_matches('_')))
-        .collect();
-    let local_decls = fields.iter().zip(&locals).map(|(f, l)| {
-        let inner = &f.inner;
-        let slot = match f.shape {
-            Shape::NullableRequired | Shape::NullableOptional => {
-                quote!(::core::option::Option<#inner>)
+        .map(|f| {
+            let inner = &f.inner;
+            match f.shape {
+                Shape::NullableRequired | Shape::NullableOptional => {
+                    quote!(::core::option::Option<::core::option::Option<#inner>>)
+                }
+                _ => quote!(::core::option::Option<#inner>),
             }
-            _ => quote!(#inner),
-        };
-        quote!(let mut #l: ::core::option::Option<#slot> = ::core::option::Option::None;)
-    });
-    let arms = fields.iter().zip(&locals).map(|(f, l)| {
+        })
+        .collect();
+    let grouped = fields.len() > 12;
+    let slot_path = |i: usize| -> TokenStream {
+        if grouped {
+            let g = proc_macro2::Literal::usize_unsuffixed(i / 12);
+            let j = proc_macro2::Literal::usize_unsuffixed(i % 12);
+            quote!(s.#g.#j)
+        } else {
+            let j = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(s.#j)
+        }
+    };
+    let slots_ty = if grouped {
+        let groups = slot_tys.chunks(12).map(|c| quote!((#(#c,)*)));
+        quote!((#(#groups,)*))
+    } else {
+        quote!((#(#slot_tys,)*))
+    };
+    let keys = fields.iter().map(|f| f.wire.as_str());
+    let arms = fields.iter().enumerate().map(|(i, f)| {
         let wire = &f.wire;
         let read = match (&f.schema.kind, f.shape) {
             (Kind::Integer(_), Shape::NullableRequired | Shape::NullableOptional) => {
@@ -430,71 +432,45 @@ pub(crate) fn emit_object(
             }
             _ => quote!(next_field),
         };
-        quote!(#wire => ::atlex::__private::#read(&mut map, &mut #l, #wire)?,)
+        let slot = slot_path(i);
+        let pat = if i + 1 == fields.len() {
+            quote!(_)
+        } else {
+            let lit = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(#lit)
+        };
+        quote!(#pat => ::atlex::__private::#read(map, &mut #slot, #wire),)
     });
-    let type_arm = match opts.record_nsid {
-        Some(nsid) => quote! {
-            "$type" => {
-                let t: ::atlex::__private::Key<'de> = map.next_value()?;
-                if t.as_str() != #nsid {
-                    return ::core::result::Result::Err(
-                        <A::Error as ::atlex::__private::serde::de::Error>::custom(
-                            ::core::format_args!("expected $type {:?}, found {:?}", #nsid, t.as_str()),
-                        ),
-                    );
-                }
-                has_type = true;
-            }
-        },
-        None => quote! {
-            "$type" => {
-                map.next_value::<::atlex::__private::serde::de::IgnoredAny>()?;
-            }
-        },
+    let read_body = if fields.is_empty() {
+        quote!({
+            let _ = (s, i, map);
+            ::core::result::Result::Ok(())
+        })
+    } else {
+        quote!(match i { #(#arms)* })
     };
-    let has_type_decl = opts.record_nsid.map(|_| quote!(let mut has_type = false;));
-    let has_type_check = opts.record_nsid.map(|_| {
-        quote! {
-            if !has_type {
-                return ::core::result::Result::Err(
-                    <A::Error as ::atlex::__private::serde::de::Error>::missing_field("$type"),
-                );
-            }
-        }
-    });
-    let (extra_decl, other_arm, extra_build) = match &extra_ident {
-        Some(e) => (
-            quote!(let mut extra = ::atlex::types::Extra::new();),
-            quote! {
-                _ => {
-                    let value = map.next_value()?;
-                    extra.insert(key.into_string(), value);
-                }
-            },
-            quote!(#e: extra,),
-        ),
-        None => (
-            quote!(),
-            quote! {
-                _ => {
-                    map.next_value::<::atlex::__private::serde::de::IgnoredAny>()?;
-                }
-            },
-            quote!(),
-        ),
+    // `build` takes the slots apart, then matches the required ones all at once: one success
+    // arm and one failure arm (a `?` per property would make a drop path per early return).
+    let slot_vars: Vec<Ident> = (0..fields.len()).map(|i| format_ident!("f{}", i)).collect();
+    let destructure = if grouped {
+        let groups = slot_vars.chunks(12).map(|c| quote!((#(#c,)*)));
+        quote!(let (#(#groups,)*) = s;)
+    } else {
+        quote!(let (#(#slot_vars,)*) = s;)
     };
-    let builds = fields.iter().zip(&locals).map(|(f, l)| {
+    let builds = fields.iter().zip(&slot_vars).map(|(f, v)| {
         let fi = &f.ident;
-        let wire = &f.wire;
         match f.shape {
-            Shape::Required | Shape::NullableRequired => {
-                quote!(#fi: ::atlex::__private::required::<_, A::Error>(#l, #wire)?,)
+            Shape::Required
+            | Shape::NullableRequired
+            | Shape::Optional
+            | Shape::NullableOptional => {
+                quote!(#fi: #v,)
             }
-            Shape::Optional | Shape::NullableOptional => quote!(#fi: #l,),
             Shape::Defaulted => {
                 let d = f.default.clone().unwrap_or_default();
                 quote! {
-                    #fi: match #l {
+                    #fi: match #v {
                         ::core::option::Option::Some(v) => v,
                         ::core::option::Option::None => #d,
                     },
@@ -502,53 +478,78 @@ pub(crate) fn emit_object(
             }
         }
     });
+    let required_vars: Vec<&Ident> = fields
+        .iter()
+        .zip(&slot_vars)
+        .filter(|(f, _)| matches!(f.shape, Shape::Required | Shape::NullableRequired))
+        .map(|(_, v)| v)
+        .collect();
     let absent_terms = fields
         .iter()
-        .zip(&locals)
+        .zip(&slot_vars)
         .enumerate()
-        .filter_map(|(i, (_, l))| {
+        .filter_map(|(i, (_, v))| {
             let bit = bit_of(i)?;
-            Some(quote!(if #l.is_none() { #bit } else { 0 }))
+            Some(quote!(if #v.is_none() { #bit } else { 0 }))
         });
     let absent_calc =
         (!defaulted.is_empty()).then(|| quote!(let absent: u64 = 0 #(| #absent_terms)*;));
     let absent_build = (!defaulted.is_empty()).then(|| quote!(__absent: absent,));
+    let extra_build = extra_ident.as_ref().map(|e| quote!(#e: extra,));
+    let value = quote! {
+        ::core::option::Option::Some(Self {
+            #(#builds)*
+            #extra_build
+            #absent_build
+        })
+    };
+    let build_value = if required_vars.is_empty() {
+        value
+    } else {
+        quote! {
+            match (#(#required_vars,)*) {
+                (#(::core::option::Option::Some(#required_vars),)*) => #value,
+                _ => ::core::option::Option::None,
+            }
+        }
+    };
+    let required_idx: Vec<proc_macro2::Literal> = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f.shape, Shape::Required | Shape::NullableRequired))
+        .map(|(i, _)| proc_macro2::Literal::usize_unsuffixed(i))
+        .collect();
+    let required_const = (!required_idx.is_empty())
+        .then(|| quote!(const REQUIRED: &'static [usize] = &[#(#required_idx),*];));
+    let extra_unused = extra_ident.is_none().then(|| quote!(let _ = extra;));
+    let keep_extra = extra_ident.is_none().then(|| {
+        quote!(
+            const KEEP_EXTRA: bool = false;
+        )
+    });
+    let record_const = opts
+        .record_nsid
+        .map(|nsid| quote!(const RECORD: ::core::option::Option<&'static str> = ::core::option::Option::Some(#nsid);));
     let expecting = match opts.record_nsid {
         Some(nsid) => format!("a {nsid} record"),
         None => format!("an object ({ident_str})"),
     };
 
-    // Validate.
-    let validations = fields.iter().map(|f| {
-        let wire = &f.wire;
-        let ValueChecks(exprs) = checks_for(cx, f.schema, &quote!(v), 0);
-        if exprs.is_empty() {
-            return quote!();
-        }
-        let body = quote! {
-            #( #exprs.map_err(|e| e.in_field(#wire))?; )*
-        };
-        let fi = &f.ident;
-        match f.shape {
-            Shape::Required | Shape::Defaulted => quote! {
-                {
-                    let v = &self.#fi;
-                    #body
-                }
-            },
-            Shape::Optional | Shape::NullableRequired => quote! {
-                if let ::core::option::Option::Some(v) = &self.#fi {
-                    #body
-                }
-            },
-            Shape::NullableOptional => quote! {
-                if let ::core::option::Option::Some(::core::option::Option::Some(v)) = &self.#fi {
-                    #body
-                }
-            },
-        }
-    });
-    let validations: Vec<TokenStream> = validations.collect();
+    // Validate: the checked properties as a table for `atlex::__private::check_fields`.
+    let checked: Vec<TokenStream> = fields
+        .iter()
+        .filter_map(|f| {
+            let desc = super::validate::checks_desc(cx, f.schema, 0)?;
+            let wire = &f.wire;
+            let fi = &f.ident;
+            Some(quote!((#wire, &self.#fi, &#desc),))
+        })
+        .collect();
+    let validate_body = if checked.is_empty() {
+        quote!(::core::result::Result::Ok(()))
+    } else {
+        quote!(::atlex::__private::check_fields(&[#(#checked)*]))
+    };
 
     cx.items.push(quote! {
         #doc
@@ -577,34 +578,17 @@ pub(crate) fn emit_object(
         impl ::core::fmt::Debug for #ident {
             #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                let mut d = f.debug_struct(#ident_str);
-                #(#debug_fields)*
-                #debug_extra
-                d.finish()
-            }
-        }
-
-        impl ::atlex::__private::ObjectFields for #ident {
-            fn serialize_fields<M: ::atlex::__private::serde::ser::SerializeMap>(
-                &self,
-                map: &mut M,
-            ) -> ::core::result::Result<(), M::Error> {
-                #(#ser_fields)*
-                #ser_extra
-                ::core::result::Result::Ok(())
+                ::atlex::__private::debug_object(f, #ident_str, &[#(#debug_fields)*], #debug_extra)
             }
         }
 
         impl ::atlex::__private::serde::Serialize for #ident {
+            #[inline]
             fn serialize<S: ::atlex::__private::serde::Serializer>(
                 &self,
                 serializer: S,
             ) -> ::core::result::Result<S::Ok, S::Error> {
-                use ::atlex::__private::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::core::option::Option::None)?;
-                #ser_type
-                ::atlex::__private::ObjectFields::serialize_fields(self, &mut map)?;
-                map.end()
+                ::atlex::__private::serialize_object(self, #ser_type, serializer)
             }
         }
 
@@ -612,50 +596,50 @@ pub(crate) fn emit_object(
             fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::core::result::Result<Self, D::Error> {
-                struct Visitor;
-                impl<'de> ::atlex::__private::serde::de::Visitor<'de> for Visitor {
-                    type Value = #ident;
-                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-                    fn visit_map<A: ::atlex::__private::serde::de::MapAccess<'de>>(
-                        self,
-                        mut map: A,
-                    ) -> ::core::result::Result<#ident, A::Error> {
-                        #(#local_decls)*
-                        #has_type_decl
-                        #extra_decl
-                        while let ::core::option::Option::Some(key) =
-                            map.next_key::<::atlex::__private::Key<'de>>()?
-                        {
-                            match key.as_str() {
-                                #(#arms)*
-                                #type_arm
-                                #other_arm
-                            }
-                        }
-                        #has_type_check
-                        #absent_calc
-                        ::core::result::Result::Ok(#ident {
-                            #(#builds)*
-                            #extra_build
-                            #absent_build
-                        })
-                    }
-                }
-                deserializer.deserialize_map(Visitor)
+                ::atlex::__private::deserialize_object(deserializer)
+            }
+        }
+
+        impl ::atlex::__private::Object for #ident {
+            const EXPECTING: &'static str = #expecting;
+            const KEYS: &'static [&'static str] = &[#(#keys),*];
+            #record_const
+            #keep_extra
+            #required_const
+            type Slots = #slots_ty;
+            #[inline]
+            fn read<'de, A: ::atlex::__private::serde::de::MapAccess<'de>>(
+                s: &mut Self::Slots,
+                i: usize,
+                map: &mut A,
+            ) -> ::core::result::Result<(), A::Error> {
+                #read_body
+            }
+            #[inline]
+            fn build(
+                s: Self::Slots,
+                extra: ::atlex::types::Extra,
+            ) -> ::core::option::Option<Self> {
+                #extra_unused
+                #destructure
+                #absent_calc
+                #build_value
+            }
+            #[inline]
+            fn write<M: ::atlex::__private::serde::ser::SerializeMap>(
+                &self,
+                map: &mut M,
+            ) -> ::core::result::Result<(), M::Error> {
+                ::atlex::__private::Fields::new(map) #(#ser_fields)* #ser_end
             }
         }
 
         impl ::atlex::Validate for #ident {
             #[inline]
             fn validate(&self) -> ::core::result::Result<(), ::atlex::ValidationError> {
-                #(#validations)*
-                ::core::result::Result::Ok(())
+                #validate_body
             }
         }
-
-        impl ::atlex::__private::JsonPayload for #ident {}
     });
 }
 
@@ -782,7 +766,7 @@ pub(crate) fn emit_string_enum(
     let parse_arms = variants
         .iter()
         .map(|(v, i)| quote!(#v => ::core::option::Option::Some(Self::#i),));
-    let ValueChecks(checks) = checks_for(
+    let checks = super::validate::checks_desc(
         cx,
         &Schema {
             at: schema.at.clone(),
@@ -793,7 +777,6 @@ pub(crate) fn emit_string_enum(
                 ..c.clone()
             }),
         },
-        &quote!(v),
         0,
     );
     let ident_str = ident.to_string();
@@ -851,18 +834,13 @@ pub(crate) fn emit_string_enum(
             },
         )
     };
-    let validate_body = if checks.is_empty() {
-        quote!(::core::result::Result::Ok(()))
-    } else {
-        quote! {
-            let v = self.as_str();
-            #( #checks?; )*
-            ::core::result::Result::Ok(())
-        }
+    let validate_body = match checks {
+        None => quote!(::core::result::Result::Ok(())),
+        Some(desc) => quote!(::atlex::__private::check_str(self.as_str(), &#desc)),
     };
     cx.items.push(quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum #ident {
             #(#variant_defs)*
             #other_def
@@ -996,14 +974,7 @@ pub(crate) fn emit_union(
     });
     let ser_arms = variants.iter().map(|v| {
         let Variant { ident: vi, tag, .. } = v;
-        quote! {
-            Self::#vi(v) => {
-                let mut map = serializer.serialize_map(::core::option::Option::None)?;
-                map.serialize_entry("$type", #tag)?;
-                ::atlex::__private::ObjectFields::serialize_fields(&**v, &mut map)?;
-                map.end()
-            }
-        }
+        quote!(Self::#vi(v) => ::atlex::__private::serialize_variant(&**v, #tag, serializer),)
     });
     let ser_unknown = (!u.closed).then(|| {
         quote!(Self::Unknown(v) => ::atlex::__private::serde::Serialize::serialize(v, serializer),)
@@ -1011,18 +982,15 @@ pub(crate) fn emit_union(
     let de_arms = variants.iter().map(|v| {
         let Variant {
             ident: vi,
-            ty,
             tag,
             alt_tag,
+            ..
         } = v;
         let pat = match alt_tag {
             Some(alt) => quote!(#tag | #alt),
             None => quote!(#tag),
         };
-        quote! {
-            #pat => <#ty as ::atlex::__private::serde::Deserialize<'de>>::deserialize(d)
-                .map(|v| Self::#vi(::std::boxed::Box::new(v))),
-        }
+        quote!(#pat => ::atlex::__private::variant(d, Self::#vi),)
     });
     let tags: Vec<&str> = variants.iter().map(|v| v.tag.as_str()).collect();
     let expected = tags.join(", ");
@@ -1036,8 +1004,7 @@ pub(crate) fn emit_union(
         }
     } else {
         quote! {
-            _ => <::atlex::types::Unknown as ::atlex::__private::serde::Deserialize<'de>>::deserialize(d)
-                .map(Self::Unknown),
+            _ => ::atlex::__private::unknown_variant(d, Self::Unknown),
         }
     };
     let val_arms = variants.iter().map(|v| {
@@ -1061,12 +1028,11 @@ pub(crate) fn emit_union(
 
         impl ::atlex::__private::serde::Serialize for #ident {
             #empty_match
+            #[inline]
             fn serialize<S: ::atlex::__private::serde::Serializer>(
                 &self,
                 serializer: S,
             ) -> ::core::result::Result<S::Ok, S::Error> {
-                #[allow(unused_imports)]
-                use ::atlex::__private::serde::ser::SerializeMap as _;
                 match self {
                     #(#ser_arms)*
                     #ser_unknown

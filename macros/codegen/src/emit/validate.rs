@@ -1,4 +1,4 @@
-//! Validation: the checks of a schema as expressions of type `Result<(), ValidationError>`.
+//! Validation: the checks of a schema as `atlex::__private::Checks` tables.
 
 use super::DocCx;
 use crate::model::{DefKind, Kind, Schema};
@@ -6,146 +6,126 @@ use crate::resolve::Target;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// Check expressions for one value.
-pub(crate) struct ValueChecks(pub Vec<TokenStream>);
-
 /// How deep refs to aliases are followed (a recursive alias would otherwise never end).
 const MAX_ALIAS_DEPTH: usize = 8;
 
-fn opt_u64(v: Option<u64>) -> TokenStream {
-    match v {
-        Some(v) => quote!(::core::option::Option::Some(#v)),
-        None => quote!(::core::option::Option::None),
-    }
-}
-
-fn opt_i64(v: Option<i64>) -> TokenStream {
-    match v {
-        Some(v) => quote!(::core::option::Option::Some(#v)),
-        None => quote!(::core::option::Option::None),
-    }
-}
-
-/// The checks of `schema` on the value `v` (an expression of type `&T`).
-pub(crate) fn checks_for(
+/// The constraints of `schema` as an `atlex::__private::Checks` expression, for
+/// `Validate::__check`; `None` when a value of it needs no checking at all. A nested object,
+/// union, unknown value or string enum gets `Checks::NONE`: it validates itself.
+pub(crate) fn checks_desc(
     cx: &DocCx<'_, '_>,
     schema: &Schema,
-    v: &TokenStream,
     depth: usize,
-) -> ValueChecks {
-    let mut out = Vec::new();
+) -> Option<TokenStream> {
+    let mut set: Vec<TokenStream> = Vec::new();
+    let u = |name: &str, v: Option<u64>, set: &mut Vec<TokenStream>| {
+        if let Some(v) = v {
+            let id = quote::format_ident!("{}", name);
+            set.push(quote!(#id: ::core::option::Option::Some(#v)));
+        }
+    };
     match &schema.kind {
-        Kind::Null | Kind::CidLink => {}
+        Kind::Null | Kind::CidLink => return None,
         Kind::Boolean(c) => {
-            if let Some(k) = &c.const_ {
-                let k = k.value;
-                out.push(quote!(::atlex::__private::check::bool_eq(*#v, #k)));
-            }
+            let k = c.const_.as_ref()?.value;
+            set.push(quote!(boolean: ::core::option::Option::Some(#k)));
         }
         Kind::Integer(c) => {
-            let min = c.minimum.as_ref().map(|m| m.value);
-            let max = c.maximum.as_ref().map(|m| m.value);
-            if min.is_some() || max.is_some() {
-                let (min, max) = (opt_i64(min), opt_i64(max));
-                out.push(quote!(::atlex::__private::check::int_range(*#v, #min, #max)));
+            if let Some(m) = &c.minimum {
+                let v = m.value;
+                set.push(quote!(minimum: ::core::option::Option::Some(#v)));
             }
-            if let Some(e) = &c.enum_ {
-                let vals = &e.value;
-                out.push(quote!(::atlex::__private::check::int_in(*#v, &[#(#vals),*])));
+            if let Some(m) = &c.maximum {
+                let v = m.value;
+                set.push(quote!(maximum: ::core::option::Option::Some(#v)));
             }
-            if let Some(k) = &c.const_ {
-                let k = k.value;
-                out.push(quote!(::atlex::__private::check::int_in(*#v, &[#k])));
+            let allowed: Option<Vec<i64>> = match (&c.enum_, &c.const_) {
+                (Some(e), Some(k)) => {
+                    Some(e.value.iter().copied().filter(|v| *v == k.value).collect())
+                }
+                (Some(e), None) => Some(e.value.clone()),
+                (None, Some(k)) => Some(vec![k.value]),
+                (None, None) => None,
+            };
+            if let Some(vals) = allowed {
+                set.push(quote!(ints: ::core::option::Option::Some(&[#(#vals),*])));
             }
         }
         Kind::String(c) => {
             if c.format.is_none() && (c.enum_.is_some() || !c.known_values.is_empty()) {
-                // A generated enum: its own `Validate` holds the checks.
-                out.push(quote!(::atlex::Validate::validate(#v)));
-            } else {
-                let s = quote!(::core::convert::AsRef::<str>::as_ref(#v));
-                let (minl, maxl) = (
-                    c.min_length.as_ref().map(|m| m.value),
-                    c.max_length.as_ref().map(|m| m.value),
-                );
-                if minl.is_some() || maxl.is_some() {
-                    let (minl, maxl) = (opt_u64(minl), opt_u64(maxl));
-                    out.push(quote!(::atlex::__private::check::str_len(#s, #minl, #maxl)));
-                }
-                let (ming, maxg) = (
-                    c.min_graphemes.as_ref().map(|m| m.value),
-                    c.max_graphemes.as_ref().map(|m| m.value),
-                );
-                if ming.is_some() || maxg.is_some() {
-                    let (ming, maxg) = (opt_u64(ming), opt_u64(maxg));
-                    out.push(quote!(::atlex::__private::check::graphemes(#s, #ming, #maxg)));
-                }
-                if let Some(k) = &c.const_ {
-                    let k = &k.value;
-                    out.push(quote!(::atlex::__private::check::str_in(#s, &[#k])));
-                }
+                return Some(quote!(::atlex::__private::Checks::NONE));
+            }
+            u(
+                "min_length",
+                c.min_length.as_ref().map(|m| m.value),
+                &mut set,
+            );
+            u(
+                "max_length",
+                c.max_length.as_ref().map(|m| m.value),
+                &mut set,
+            );
+            u(
+                "min_graphemes",
+                c.min_graphemes.as_ref().map(|m| m.value),
+                &mut set,
+            );
+            u(
+                "max_graphemes",
+                c.max_graphemes.as_ref().map(|m| m.value),
+                &mut set,
+            );
+            if let Some(k) = &c.const_ {
+                let k = &k.value;
+                set.push(quote!(strs: ::core::option::Option::Some(&[#k])));
             }
         }
         Kind::Bytes(c) => {
-            let (minl, maxl) = (
+            u(
+                "min_length",
                 c.min_length.as_ref().map(|m| m.value),
-                c.max_length.as_ref().map(|m| m.value),
+                &mut set,
             );
-            if minl.is_some() || maxl.is_some() {
-                let (minl, maxl) = (opt_u64(minl), opt_u64(maxl));
-                out.push(quote!(::atlex::__private::check::items(
-                    ::atlex::types::Bytes::as_slice(#v).len(), #minl, #maxl
-                )));
-            }
+            u(
+                "max_length",
+                c.max_length.as_ref().map(|m| m.value),
+                &mut set,
+            );
         }
         Kind::Blob(c) => {
-            let accept: Vec<&str> = c
-                .accept
-                .as_ref()
-                .map(|a| a.value.iter().map(|x| x.value.as_str()).collect())
-                .unwrap_or_default();
-            let max = opt_u64(c.max_size.as_ref().map(|m| m.value));
-            if c.accept.is_some() || c.max_size.is_some() {
-                let accept_expr = if c.accept.is_some() {
-                    quote!(::core::option::Option::Some(&[#(#accept),*]))
-                } else {
-                    quote!(::core::option::Option::None)
-                };
-                out.push(quote!(::atlex::types::Blob::check(#v, #accept_expr, #max)));
+            if let Some(a) = &c.accept {
+                let accept = a.value.iter().map(|x| x.value.as_str());
+                set.push(quote!(accept: ::core::option::Option::Some(&[#(#accept),*])));
             }
+            u("max_size", c.max_size.as_ref().map(|m| m.value), &mut set);
         }
         Kind::Array(items, c) => {
-            let (minl, maxl) = (
+            u(
+                "min_length",
                 c.min_length.as_ref().map(|m| m.value),
-                c.max_length.as_ref().map(|m| m.value),
+                &mut set,
             );
-            if minl.is_some() || maxl.is_some() {
-                let (minl, maxl) = (opt_u64(minl), opt_u64(maxl));
-                out.push(quote!(::atlex::__private::check::items(#v.len(), #minl, #maxl)));
-            }
-            let ValueChecks(inner) = checks_for(cx, items, &quote!(item), depth);
-            if !inner.is_empty() {
-                out.push(quote! {
-                    ::atlex::__private::check::each(#v, |item| {
-                        #( #inner?; )*
-                        ::core::result::Result::Ok(())
-                    })
-                });
+            u(
+                "max_length",
+                c.max_length.as_ref().map(|m| m.value),
+                &mut set,
+            );
+            if let Some(inner) = checks_desc(cx, items, depth) {
+                set.push(quote!(items: ::core::option::Option::Some(&#inner)));
             }
         }
         Kind::Object(_) | Kind::Union(_) | Kind::Unknown => {
-            out.push(quote!(::atlex::Validate::validate(#v)));
+            return Some(quote!(::atlex::__private::Checks::NONE));
         }
-        Kind::Ref(r) => match cx.reg.lookup(cx.nsid(), &r.target) {
-            Ok(Target::Local(info, def)) => match &def.kind {
-                DefKind::Schema(target)
-                    if !matches!(target.kind, Kind::Object(_) | Kind::Union(_)) =>
-                {
-                    let is_enum = matches!(&target.kind, Kind::String(c)
-                        if c.format.is_none() && (c.enum_.is_some() || !c.known_values.is_empty()));
-                    if is_enum {
-                        out.push(quote!(::atlex::Validate::validate(#v)));
-                    } else if depth < MAX_ALIAS_DEPTH {
+        Kind::Ref(r) => {
+            return match cx.reg.lookup(cx.nsid(), &r.target) {
+                Ok(Target::Local(info, def)) => match &def.kind {
+                    DefKind::Schema(target)
+                        if !matches!(target.kind, Kind::Object(_) | Kind::Union(_)) =>
+                    {
+                        if depth >= MAX_ALIAS_DEPTH {
+                            return None;
+                        }
                         // An alias: the target's checks apply here, seen from its own document.
                         let target_cx = DocCx {
                             reg: cx.reg,
@@ -154,14 +134,16 @@ pub(crate) fn checks_for(
                             items: Vec::new(),
                             current_def: String::new(),
                         };
-                        let ValueChecks(inner) = checks_for(&target_cx, target, v, depth + 1);
-                        out.extend(inner);
+                        checks_desc(&target_cx, target, depth + 1)
                     }
-                }
-                _ => out.push(quote!(::atlex::Validate::validate(#v))),
-            },
-            _ => out.push(quote!(::atlex::Validate::validate(#v))),
-        },
+                    _ => Some(quote!(::atlex::__private::Checks::NONE)),
+                },
+                _ => Some(quote!(::atlex::__private::Checks::NONE)),
+            };
+        }
     }
-    ValueChecks(out)
+    if set.is_empty() {
+        return None;
+    }
+    Some(quote!(::atlex::__private::Checks { #(#set,)* ..::atlex::__private::Checks::NONE }))
 }
