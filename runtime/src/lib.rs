@@ -53,4 +53,21 @@ pub mod __private {
     pub use serde;
     pub use serde_json;
     pub use std;
+
+    /// Short names that generated modules import (`use ::atlex::__private::prelude::*`): they
+    /// keep the expansion small. Each is a re-export, so the types are the same items as
+    /// `Option`, `String` and so on (and are shown as such); the `__` prefix keeps them clear of
+    /// generated names.
+    pub mod prelude {
+        pub use crate::__private as __p;
+        pub use crate::types as __t;
+        pub use ::core::fmt as __fmt;
+        pub use ::core::option::Option as __Opt;
+        pub use ::core::option::Option::{None as __None, Some as __Some};
+        pub use ::core::result::Result as __Res;
+        pub use ::core::result::Result::{Err as __Err, Ok as __Ok};
+        pub use ::std::boxed::Box as __Box;
+        pub use ::std::string::String as __Str;
+        pub use ::std::vec::Vec as __Vec;
+    }
 }

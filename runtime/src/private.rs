@@ -193,30 +193,6 @@ impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for PrependType<A> {
     }
 }
 
-/// Reads the value of a property into its slot; a second occurrence is an error.
-#[inline]
-pub fn next_field<'de, A: de::MapAccess<'de>, T: Deserialize<'de>>(
-    map: &mut A,
-    slot: &mut Option<T>,
-    name: &'static str,
-) -> Result<(), A::Error> {
-    fill(slot, name, || map.next_value())
-}
-
-/// Fills a property's slot with `read()`, or fails if the property came twice.
-#[inline]
-fn fill<T, E: de::Error>(
-    slot: &mut Option<T>,
-    name: &'static str,
-    read: impl FnOnce() -> Result<T, E>,
-) -> Result<(), E> {
-    if slot.is_some() {
-        return Err(E::duplicate_field(name));
-    }
-    *slot = Some(read()?);
-    Ok(())
-}
-
 /// Writes an optional property when it is present.
 #[inline]
 pub fn optional_entry<M: SerializeMap, T: serde::Serialize>(
@@ -252,7 +228,26 @@ fn check_type_ref(tag: &str) -> Result<(), String> {
 
 /// An integer of the data model: also read from a float with no fractional part (`4.0`),
 /// as the data model allows.
-struct LexInt(i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LexInt(pub i64);
+
+/// Integers read as [`LexInt`].
+#[inline]
+pub fn ints(items: Vec<LexInt>) -> Vec<i64> {
+    items.into_iter().map(|v| v.0).collect()
+}
+
+/// An optional integer read as [`LexInt`].
+#[inline]
+pub fn opt_int(v: Option<LexInt>) -> Option<i64> {
+    v.map(|v| v.0)
+}
+
+/// An optional, nullable integer read as [`LexInt`].
+#[inline]
+pub fn opt_opt_int(v: Option<Option<LexInt>>) -> Option<Option<i64>> {
+    v.map(opt_int)
+}
 
 impl<'de> Deserialize<'de> for LexInt {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -285,41 +280,6 @@ impl<'de> Deserialize<'de> for LexInt {
     }
 }
 
-/// [`next_field`] for an integer property.
-#[inline]
-pub fn next_int_field<'de, A: de::MapAccess<'de>>(
-    map: &mut A,
-    slot: &mut Option<i64>,
-    name: &'static str,
-) -> Result<(), A::Error> {
-    fill(slot, name, || map.next_value::<LexInt>().map(|v| v.0))
-}
-
-/// [`next_field`] for a nullable integer property.
-#[inline]
-pub fn next_nullable_int_field<'de, A: de::MapAccess<'de>>(
-    map: &mut A,
-    slot: &mut Option<Option<i64>>,
-    name: &'static str,
-) -> Result<(), A::Error> {
-    fill(slot, name, || {
-        map.next_value::<Option<LexInt>>().map(|v| v.map(|v| v.0))
-    })
-}
-
-/// [`next_field`] for an array of integers.
-#[inline]
-pub fn next_int_array_field<'de, A: de::MapAccess<'de>>(
-    map: &mut A,
-    slot: &mut Option<Vec<i64>>,
-    name: &'static str,
-) -> Result<(), A::Error> {
-    fill(slot, name, || {
-        map.next_value::<Vec<LexInt>>()
-            .map(|items| items.into_iter().map(|v| v.0).collect())
-    })
-}
-
 /// A generated object's reading side, driven by [`deserialize_object`]: the generated code
 /// says only how to read each property and how to build the value, so every object shares one
 /// map loop.
@@ -334,14 +294,9 @@ pub trait Object: Sized {
     const KEEP_EXTRA: bool = true;
     /// The indexes (into `KEYS`) of the required properties.
     const REQUIRED: &'static [usize] = &[];
-    /// The values read so far, one `Option` per property.
-    type Slots: Default;
-    /// Reads the value of property `index` (into `KEYS`) from `map`.
-    fn read<'de, A: de::MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        index: usize,
-        map: &mut A,
-    ) -> Result<(), A::Error>;
+    /// The values read so far: a tuple (of at most 12, nested beyond) with one `Option` per
+    /// property, in `KEYS` order.
+    type Slots: Slots;
     /// The value, once the map ends, with defaults applied; `None` when a required property is
     /// absent.
     fn build(slots: Self::Slots, extra: crate::types::Extra) -> Option<Self>;
@@ -375,7 +330,7 @@ pub fn deserialize_object<'de, T: Object, D: Deserializer<'de>>(d: D) -> Result<
             while let Some(key) = map.next_key::<Key<'de>>()? {
                 let k = key.as_str();
                 if let Some(i) = T::KEYS.iter().position(|n| *n == k) {
-                    T::read(&mut slots, i, &mut map)?;
+                    slots.read(i, &mut map, T::KEYS[i])?;
                     if i < 128 {
                         seen |= 1 << i;
                     }
@@ -414,6 +369,79 @@ pub fn deserialize_object<'de, T: Object, D: Deserializer<'de>>(d: D) -> Result<
     }
     d.deserialize_map(V(std::marker::PhantomData))
 }
+
+/// The values of an object's properties while it is read: `Option<T>` for one property, and
+/// tuples of slots for several (so the generated code only names the slot types).
+pub trait Slots: Default {
+    /// How many properties this holds.
+    const WIDTH: usize;
+    /// Reads property `index` (counted within this slot) from `map`; `name` is its wire name,
+    /// for the error when it comes twice.
+    fn read<'de, M: de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut M,
+        name: &'static str,
+    ) -> Result<(), M::Error>;
+}
+
+impl<T: de::DeserializeOwned> Slots for Option<T> {
+    const WIDTH: usize = 1;
+
+    #[inline]
+    fn read<'de, M: de::MapAccess<'de>>(
+        &mut self,
+        _index: usize,
+        map: &mut M,
+        name: &'static str,
+    ) -> Result<(), M::Error> {
+        if self.is_some() {
+            return Err(de::Error::duplicate_field(name));
+        }
+        *self = Some(map.next_value()?);
+        Ok(())
+    }
+}
+
+macro_rules! tuple_slots {
+    ($($t:ident $i:tt),*) => {
+        impl<$($t: Slots),*> Slots for ($($t,)*) {
+            const WIDTH: usize = 0 $(+ $t::WIDTH)*;
+
+            #[inline]
+            #[allow(unused_assignments, unused_mut, unused_variables)]
+            fn read<'de, M: de::MapAccess<'de>>(
+                &mut self,
+                index: usize,
+                map: &mut M,
+                name: &'static str,
+            ) -> Result<(), M::Error> {
+                let mut start = 0;
+                $(
+                    if index < start + $t::WIDTH {
+                        return self.$i.read(index - start, map, name);
+                    }
+                    start += $t::WIDTH;
+                )*
+                Ok(())
+            }
+        }
+    };
+}
+
+tuple_slots!();
+tuple_slots!(A 0);
+tuple_slots!(A 0, B 1);
+tuple_slots!(A 0, B 1, C 2);
+tuple_slots!(A 0, B 1, C 2, D 3);
+tuple_slots!(A 0, B 1, C 2, D 3, E 4);
+tuple_slots!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_slots!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_slots!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_slots!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_slots!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+tuple_slots!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+tuple_slots!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 
 /// Writes an object's properties into a map, one call per property, keeping the first error
 /// (generated `ObjectFields` bodies chain these calls).
@@ -566,4 +594,14 @@ pub fn unknown_variant<'de, U, D: Deserializer<'de>>(
     wrap: fn(crate::types::Unknown) -> U,
 ) -> Result<U, D::Error> {
     crate::types::Unknown::deserialize(d).map(wrap)
+}
+
+/// `Debug` of an enum's tuple variant: `Name(value)`.
+#[inline]
+pub fn debug_variant(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    value: &dyn fmt::Debug,
+) -> fmt::Result {
+    f.debug_tuple(name).field(value).finish()
 }

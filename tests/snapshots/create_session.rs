@@ -6,6 +6,8 @@ pub mod com {
         pub mod server {
             pub mod create_session {
                 //! Generated from the lexicon `com.atproto.server.createSession`.
+                #[allow(unused_imports)]
+                use ::atlex::__private::prelude::*;
                 /// The NSID of this lexicon document.
                 pub const NSID: &str = "com.atproto.server.createSession";
                 /// The lexicon document's JSON text, as read at compile time.
@@ -13,77 +15,76 @@ pub mod com {
                     "$WORKSPACE/runtime/lexicons/com/atproto/server/createSession.json"
                 );
                 /// Input of `com.atproto.server.createSession` (procedure), encoded as `application/json`.
-                #[derive(Clone, PartialEq)]
+                #[derive(Clone)]
                 pub struct Input {
                     /// Handle or other identifier supported by the server for the authenticating user.
                     ///
                     /// `identifier` (string, required).
-                    pub identifier: ::std::string::String,
+                    pub identifier: __Str,
                     /// `password` (string, required).
-                    pub password: ::std::string::String,
+                    pub password: __Str,
                     /// `authFactorToken` (string, optional: `None` when absent).
-                    pub auth_factor_token: ::core::option::Option<::std::string::String>,
+                    pub auth_factor_token: __Opt<__Str>,
                     /// Properties the lexicon does not define, kept so that writing the value back
                     /// loses nothing.
-                    pub extra: ::atlex::types::Extra,
+                    pub extra: __t::Extra,
                 }
                 impl Input {
                     /// A value from its required properties (`identifier`, `password`); optional ones absent or at their default. Set others with `Input { field: value, ..Input::new(..) }`.
                     #[inline]
-                    pub fn new(
-                        identifier: ::std::string::String,
-                        password: ::std::string::String,
-                    ) -> Self {
+                    pub fn new(identifier: __Str, password: __Str) -> Self {
                         Self {
                             identifier,
                             password,
-                            auth_factor_token: ::core::option::Option::None,
-                            extra: ::atlex::types::Extra::new(),
+                            auth_factor_token: __None,
+                            extra: __t::Extra::new(),
                         }
                     }
                 }
-                impl ::core::fmt::Debug for Input {
+                impl ::core::cmp::PartialEq for Input {
                     #[inline]
-                    fn fmt(
-                        &self,
-                        f: &mut ::core::fmt::Formatter<'_>,
-                    ) -> ::core::fmt::Result {
-                        ::atlex::__private::debug_object(
+                    fn eq(&self, other: &Self) -> bool {
+                        self.identifier == other.identifier
+                            && self.password == other.password
+                            && self.auth_factor_token == other.auth_factor_token
+                            && self.extra == other.extra
+                    }
+                }
+                impl __fmt::Debug for Input {
+                    #[inline]
+                    fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                        __p::debug_object(
                             f,
                             "Input",
                             &[
                                 ("identifier", &self.identifier),
-                                ("password", &::atlex::__private::Redacted),
+                                ("password", &__p::Redacted),
                                 (
                                     "auth_factor_token",
-                                    &::atlex::__private::redact_opt(&self.auth_factor_token),
+                                    &__p::redact_opt(&self.auth_factor_token),
                                 ),
                             ],
-                            ::core::option::Option::Some(&self.extra),
+                            __Some(&self.extra),
                         )
                     }
                 }
-                impl ::atlex::__private::serde::Serialize for Input {
+                impl __p::serde::Serialize for Input {
                     #[inline]
-                    fn serialize<S: ::atlex::__private::serde::Serializer>(
+                    fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> ::core::result::Result<S::Ok, S::Error> {
-                        ::atlex::__private::serialize_object(
-                            self,
-                            ::core::option::Option::None,
-                            serializer,
-                        )
+                    ) -> __Res<S::Ok, S::Error> {
+                        __p::serialize_object(self, __None, serializer)
                     }
                 }
-                impl<'de> ::atlex::__private::serde::Deserialize<'de> for Input {
-                    fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
+                impl<'de> __p::serde::Deserialize<'de> for Input {
+                    fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> ::core::result::Result<Self, D::Error> {
-                        ::atlex::__private::deserialize_object(deserializer)
+                    ) -> __Res<Self, D::Error> {
+                        __p::deserialize_object(deserializer)
                     }
                 }
-                impl ::atlex::__private::Object for Input {
+                impl __p::Object for Input {
                     const EXPECTING: &'static str = "an object (Input)";
                     const KEYS: &'static [&'static str] = &[
                         "identifier",
@@ -91,60 +92,28 @@ pub mod com {
                         "authFactorToken",
                     ];
                     const REQUIRED: &'static [usize] = &[0, 1];
-                    type Slots = (
-                        ::core::option::Option<::std::string::String>,
-                        ::core::option::Option<::std::string::String>,
-                        ::core::option::Option<::std::string::String>,
-                    );
+                    type Slots = (__Opt<__Str>, __Opt<__Str>, __Opt<__Str>);
                     #[inline]
-                    fn read<'de, A: ::atlex::__private::serde::de::MapAccess<'de>>(
-                        s: &mut Self::Slots,
-                        i: usize,
-                        map: &mut A,
-                    ) -> ::core::result::Result<(), A::Error> {
-                        match i {
-                            0 => {
-                                ::atlex::__private::next_field(map, &mut s.0, "identifier")
-                            }
-                            1 => {
-                                ::atlex::__private::next_field(map, &mut s.1, "password")
-                            }
-                            _ => {
-                                ::atlex::__private::next_field(
-                                    map,
-                                    &mut s.2,
-                                    "authFactorToken",
-                                )
-                            }
-                        }
-                    }
-                    #[inline]
-                    fn build(
-                        s: Self::Slots,
-                        extra: ::atlex::types::Extra,
-                    ) -> ::core::option::Option<Self> {
+                    fn build(s: Self::Slots, extra: __t::Extra) -> __Opt<Self> {
                         let (f0, f1, f2) = s;
                         match (f0, f1) {
-                            (
-                                ::core::option::Option::Some(f0),
-                                ::core::option::Option::Some(f1),
-                            ) => {
-                                ::core::option::Option::Some(Self {
+                            (__Some(f0), __Some(f1)) => {
+                                __Some(Self {
                                     identifier: f0,
                                     password: f1,
                                     auth_factor_token: f2,
                                     extra: extra,
                                 })
                             }
-                            _ => ::core::option::Option::None,
+                            _ => __None,
                         }
                     }
                     #[inline]
-                    fn write<M: ::atlex::__private::serde::ser::SerializeMap>(
+                    fn write<M: __p::serde::ser::SerializeMap>(
                         &self,
                         map: &mut M,
-                    ) -> ::core::result::Result<(), M::Error> {
-                        ::atlex::__private::Fields::new(map)
+                    ) -> __Res<(), M::Error> {
+                        __p::Fields::new(map)
                             .field("identifier", &self.identifier)
                             .field("password", &self.password)
                             .optional("authFactorToken", &self.auth_factor_token)
@@ -153,16 +122,14 @@ pub mod com {
                 }
                 impl ::atlex::Validate for Input {
                     #[inline]
-                    fn validate(
-                        &self,
-                    ) -> ::core::result::Result<(), ::atlex::ValidationError> {
-                        ::core::result::Result::Ok(())
+                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                        __Ok(())
                     }
                 }
                 /// If active=false, this optional field indicates a possible reason for why the account is not active. If active=false and no status is supplied, then the host makes no claim for why the repository is no longer being hosted.
                 ///
                 /// A string inside `com.atproto.server.createSession`.
-                #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+                #[derive(Clone, PartialEq, Hash)]
                 pub enum OutputStatus {
                     /// `takendown`
                     Takendown,
@@ -171,7 +138,19 @@ pub mod com {
                     /// `deactivated`
                     Deactivated,
                     /// A value the lexicon does not list.
-                    Other(::std::string::String),
+                    Other(__Str),
+                }
+                impl ::core::cmp::Eq for OutputStatus {}
+                impl __fmt::Debug for OutputStatus {
+                    #[inline]
+                    fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                        match self {
+                            Self::Takendown => f.write_str("Takendown"),
+                            Self::Suspended => f.write_str("Suspended"),
+                            Self::Deactivated => f.write_str("Deactivated"),
+                            Self::Other(s) => __p::debug_variant(f, "Other", s),
+                        }
+                    }
                 }
                 impl OutputStatus {
                     /// The value as written on the wire.
@@ -186,14 +165,12 @@ pub mod com {
                     }
                     /// The variant for a value the lexicon lists.
                     #[inline]
-                    pub fn known(s: &str) -> ::core::option::Option<Self> {
+                    pub fn known(s: &str) -> __Opt<Self> {
                         match s {
-                            "takendown" => ::core::option::Option::Some(Self::Takendown),
-                            "suspended" => ::core::option::Option::Some(Self::Suspended),
-                            "deactivated" => {
-                                ::core::option::Option::Some(Self::Deactivated)
-                            }
-                            _ => ::core::option::Option::None,
+                            "takendown" => __Some(Self::Takendown),
+                            "suspended" => __Some(Self::Suspended),
+                            "deactivated" => __Some(Self::Deactivated),
+                            _ => __None,
                         }
                     }
                 }
@@ -203,17 +180,17 @@ pub mod com {
                         Self::known(s).unwrap_or_else(|| Self::Other(s.to_owned()))
                     }
                 }
-                impl ::core::convert::From<::std::string::String> for OutputStatus {
+                impl ::core::convert::From<__Str> for OutputStatus {
                     #[inline]
-                    fn from(s: ::std::string::String) -> Self {
+                    fn from(s: __Str) -> Self {
                         Self::known(&s).unwrap_or(Self::Other(s))
                     }
                 }
                 impl ::core::str::FromStr for OutputStatus {
                     type Err = ::core::convert::Infallible;
                     #[inline]
-                    fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
-                        ::core::result::Result::Ok(Self::from(s))
+                    fn from_str(s: &str) -> __Res<Self, Self::Err> {
+                        __Ok(Self::from(s))
                     }
                 }
                 impl ::core::convert::AsRef<str> for OutputStatus {
@@ -222,113 +199,116 @@ pub mod com {
                         self.as_str()
                     }
                 }
-                impl ::core::fmt::Display for OutputStatus {
+                impl __fmt::Display for OutputStatus {
                     #[inline]
-                    fn fmt(
-                        &self,
-                        f: &mut ::core::fmt::Formatter<'_>,
-                    ) -> ::core::fmt::Result {
+                    fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
                         f.write_str(self.as_str())
                     }
                 }
-                impl ::atlex::__private::serde::Serialize for OutputStatus {
-                    fn serialize<S: ::atlex::__private::serde::Serializer>(
+                impl __p::serde::Serialize for OutputStatus {
+                    fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> ::core::result::Result<S::Ok, S::Error> {
+                    ) -> __Res<S::Ok, S::Error> {
                         serializer.serialize_str(self.as_str())
                     }
                 }
-                impl<'de> ::atlex::__private::serde::Deserialize<'de> for OutputStatus {
-                    fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
+                impl<'de> __p::serde::Deserialize<'de> for OutputStatus {
+                    fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> ::core::result::Result<Self, D::Error> {
-                        let s = <::atlex::__private::Key<
+                    ) -> __Res<Self, D::Error> {
+                        let s = <__p::Key<
                             'de,
-                        > as ::atlex::__private::serde::Deserialize>::deserialize(
-                            deserializer,
-                        )?;
-                        ::core::result::Result::Ok(
+                        > as __p::serde::Deserialize>::deserialize(deserializer)?;
+                        __Ok(
                             match Self::known(s.as_str()) {
-                                ::core::option::Option::Some(v) => v,
-                                ::core::option::Option::None => Self::Other(s.into_string()),
+                                __Some(v) => v,
+                                __None => Self::Other(s.into_string()),
                             },
                         )
                     }
                 }
                 impl ::atlex::Validate for OutputStatus {
                     #[inline]
-                    fn validate(
-                        &self,
-                    ) -> ::core::result::Result<(), ::atlex::ValidationError> {
-                        ::core::result::Result::Ok(())
+                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                        __Ok(())
                     }
                 }
                 /// Output of `com.atproto.server.createSession` (procedure), encoded as `application/json`.
-                #[derive(Clone, PartialEq)]
+                #[derive(Clone)]
                 pub struct Output {
                     /// `accessJwt` (string, required).
-                    pub access_jwt: ::std::string::String,
+                    pub access_jwt: __Str,
                     /// `refreshJwt` (string, required).
-                    pub refresh_jwt: ::std::string::String,
+                    pub refresh_jwt: __Str,
                     /// `handle` (string, required).
-                    pub handle: ::atlex::types::Handle,
+                    pub handle: __t::Handle,
                     /// `did` (string, required).
-                    pub did: ::atlex::types::Did,
+                    pub did: __t::Did,
                     /// `didDoc` (unknown, optional: `None` when absent).
-                    pub did_doc: ::core::option::Option<::atlex::types::Unknown>,
+                    pub did_doc: __Opt<__t::Unknown>,
                     /// `email` (string, optional: `None` when absent).
-                    pub email: ::core::option::Option<::std::string::String>,
+                    pub email: __Opt<__Str>,
                     /// `emailConfirmed` (boolean, optional: `None` when absent).
-                    pub email_confirmed: ::core::option::Option<bool>,
+                    pub email_confirmed: __Opt<bool>,
                     /// `emailAuthFactor` (boolean, optional: `None` when absent).
-                    pub email_auth_factor: ::core::option::Option<bool>,
+                    pub email_auth_factor: __Opt<bool>,
                     /// `active` (boolean, optional: `None` when absent).
-                    pub active: ::core::option::Option<bool>,
+                    pub active: __Opt<bool>,
                     /// If active=false, this optional field indicates a possible reason for why the account is not active. If active=false and no status is supplied, then the host makes no claim for why the repository is no longer being hosted.
                     ///
                     /// `status` (string, optional: `None` when absent).
-                    pub status: ::core::option::Option<OutputStatus>,
+                    pub status: __Opt<OutputStatus>,
                     /// Properties the lexicon does not define, kept so that writing the value back
                     /// loses nothing.
-                    pub extra: ::atlex::types::Extra,
+                    pub extra: __t::Extra,
                 }
                 impl Output {
                     /// A value from its required properties (`access_jwt`, `refresh_jwt`, `handle`, `did`); optional ones absent or at their default. Set others with `Output { field: value, ..Output::new(..) }`.
                     #[inline]
                     pub fn new(
-                        access_jwt: ::std::string::String,
-                        refresh_jwt: ::std::string::String,
-                        handle: ::atlex::types::Handle,
-                        did: ::atlex::types::Did,
+                        access_jwt: __Str,
+                        refresh_jwt: __Str,
+                        handle: __t::Handle,
+                        did: __t::Did,
                     ) -> Self {
                         Self {
                             access_jwt,
                             refresh_jwt,
                             handle,
                             did,
-                            did_doc: ::core::option::Option::None,
-                            email: ::core::option::Option::None,
-                            email_confirmed: ::core::option::Option::None,
-                            email_auth_factor: ::core::option::Option::None,
-                            active: ::core::option::Option::None,
-                            status: ::core::option::Option::None,
-                            extra: ::atlex::types::Extra::new(),
+                            did_doc: __None,
+                            email: __None,
+                            email_confirmed: __None,
+                            email_auth_factor: __None,
+                            active: __None,
+                            status: __None,
+                            extra: __t::Extra::new(),
                         }
                     }
                 }
-                impl ::core::fmt::Debug for Output {
+                impl ::core::cmp::PartialEq for Output {
                     #[inline]
-                    fn fmt(
-                        &self,
-                        f: &mut ::core::fmt::Formatter<'_>,
-                    ) -> ::core::fmt::Result {
-                        ::atlex::__private::debug_object(
+                    fn eq(&self, other: &Self) -> bool {
+                        self.access_jwt == other.access_jwt
+                            && self.refresh_jwt == other.refresh_jwt
+                            && self.handle == other.handle && self.did == other.did
+                            && self.did_doc == other.did_doc && self.email == other.email
+                            && self.email_confirmed == other.email_confirmed
+                            && self.email_auth_factor == other.email_auth_factor
+                            && self.active == other.active && self.status == other.status
+                            && self.extra == other.extra
+                    }
+                }
+                impl __fmt::Debug for Output {
+                    #[inline]
+                    fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                        __p::debug_object(
                             f,
                             "Output",
                             &[
-                                ("access_jwt", &::atlex::__private::Redacted),
-                                ("refresh_jwt", &::atlex::__private::Redacted),
+                                ("access_jwt", &__p::Redacted),
+                                ("refresh_jwt", &__p::Redacted),
                                 ("handle", &self.handle),
                                 ("did", &self.did),
                                 ("did_doc", &self.did_doc),
@@ -338,31 +318,27 @@ pub mod com {
                                 ("active", &self.active),
                                 ("status", &self.status),
                             ],
-                            ::core::option::Option::Some(&self.extra),
+                            __Some(&self.extra),
                         )
                     }
                 }
-                impl ::atlex::__private::serde::Serialize for Output {
+                impl __p::serde::Serialize for Output {
                     #[inline]
-                    fn serialize<S: ::atlex::__private::serde::Serializer>(
+                    fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> ::core::result::Result<S::Ok, S::Error> {
-                        ::atlex::__private::serialize_object(
-                            self,
-                            ::core::option::Option::None,
-                            serializer,
-                        )
+                    ) -> __Res<S::Ok, S::Error> {
+                        __p::serialize_object(self, __None, serializer)
                     }
                 }
-                impl<'de> ::atlex::__private::serde::Deserialize<'de> for Output {
-                    fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
+                impl<'de> __p::serde::Deserialize<'de> for Output {
+                    fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> ::core::result::Result<Self, D::Error> {
-                        ::atlex::__private::deserialize_object(deserializer)
+                    ) -> __Res<Self, D::Error> {
+                        __p::deserialize_object(deserializer)
                     }
                 }
-                impl ::atlex::__private::Object for Output {
+                impl __p::Object for Output {
                     const EXPECTING: &'static str = "an object (Output)";
                     const KEYS: &'static [&'static str] = &[
                         "accessJwt",
@@ -378,66 +354,23 @@ pub mod com {
                     ];
                     const REQUIRED: &'static [usize] = &[0, 1, 2, 3];
                     type Slots = (
-                        ::core::option::Option<::std::string::String>,
-                        ::core::option::Option<::std::string::String>,
-                        ::core::option::Option<::atlex::types::Handle>,
-                        ::core::option::Option<::atlex::types::Did>,
-                        ::core::option::Option<::atlex::types::Unknown>,
-                        ::core::option::Option<::std::string::String>,
-                        ::core::option::Option<bool>,
-                        ::core::option::Option<bool>,
-                        ::core::option::Option<bool>,
-                        ::core::option::Option<OutputStatus>,
+                        __Opt<__Str>,
+                        __Opt<__Str>,
+                        __Opt<__t::Handle>,
+                        __Opt<__t::Did>,
+                        __Opt<__t::Unknown>,
+                        __Opt<__Str>,
+                        __Opt<bool>,
+                        __Opt<bool>,
+                        __Opt<bool>,
+                        __Opt<OutputStatus>,
                     );
                     #[inline]
-                    fn read<'de, A: ::atlex::__private::serde::de::MapAccess<'de>>(
-                        s: &mut Self::Slots,
-                        i: usize,
-                        map: &mut A,
-                    ) -> ::core::result::Result<(), A::Error> {
-                        match i {
-                            0 => {
-                                ::atlex::__private::next_field(map, &mut s.0, "accessJwt")
-                            }
-                            1 => {
-                                ::atlex::__private::next_field(map, &mut s.1, "refreshJwt")
-                            }
-                            2 => ::atlex::__private::next_field(map, &mut s.2, "handle"),
-                            3 => ::atlex::__private::next_field(map, &mut s.3, "did"),
-                            4 => ::atlex::__private::next_field(map, &mut s.4, "didDoc"),
-                            5 => ::atlex::__private::next_field(map, &mut s.5, "email"),
-                            6 => {
-                                ::atlex::__private::next_field(
-                                    map,
-                                    &mut s.6,
-                                    "emailConfirmed",
-                                )
-                            }
-                            7 => {
-                                ::atlex::__private::next_field(
-                                    map,
-                                    &mut s.7,
-                                    "emailAuthFactor",
-                                )
-                            }
-                            8 => ::atlex::__private::next_field(map, &mut s.8, "active"),
-                            _ => ::atlex::__private::next_field(map, &mut s.9, "status"),
-                        }
-                    }
-                    #[inline]
-                    fn build(
-                        s: Self::Slots,
-                        extra: ::atlex::types::Extra,
-                    ) -> ::core::option::Option<Self> {
+                    fn build(s: Self::Slots, extra: __t::Extra) -> __Opt<Self> {
                         let (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9) = s;
                         match (f0, f1, f2, f3) {
-                            (
-                                ::core::option::Option::Some(f0),
-                                ::core::option::Option::Some(f1),
-                                ::core::option::Option::Some(f2),
-                                ::core::option::Option::Some(f3),
-                            ) => {
-                                ::core::option::Option::Some(Self {
+                            (__Some(f0), __Some(f1), __Some(f2), __Some(f3)) => {
+                                __Some(Self {
                                     access_jwt: f0,
                                     refresh_jwt: f1,
                                     handle: f2,
@@ -451,15 +384,15 @@ pub mod com {
                                     extra: extra,
                                 })
                             }
-                            _ => ::core::option::Option::None,
+                            _ => __None,
                         }
                     }
                     #[inline]
-                    fn write<M: ::atlex::__private::serde::ser::SerializeMap>(
+                    fn write<M: __p::serde::ser::SerializeMap>(
                         &self,
                         map: &mut M,
-                    ) -> ::core::result::Result<(), M::Error> {
-                        ::atlex::__private::Fields::new(map)
+                    ) -> __Res<(), M::Error> {
+                        __p::Fields::new(map)
                             .field("accessJwt", &self.access_jwt)
                             .field("refreshJwt", &self.refresh_jwt)
                             .field("handle", &self.handle)
@@ -475,47 +408,32 @@ pub mod com {
                 }
                 impl ::atlex::Validate for Output {
                     #[inline]
-                    fn validate(
-                        &self,
-                    ) -> ::core::result::Result<(), ::atlex::ValidationError> {
-                        ::atlex::__private::check_fields(
+                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                        __p::check_fields(
                             &[
-                                (
-                                    "didDoc",
-                                    &self.did_doc,
-                                    &::atlex::__private::Checks::NONE,
-                                ),
-                                ("status", &self.status, &::atlex::__private::Checks::NONE),
+                                ("didDoc", &self.did_doc, &__p::Checks::NONE),
+                                ("status", &self.status, &__p::Checks::NONE),
                             ],
                         )
                     }
                 }
                 /// The errors `com.atproto.server.createSession` (procedure) declares.
-                #[derive(Debug, Clone, PartialEq, Eq)]
+                #[derive(Clone, PartialEq)]
                 pub enum Error {
                     /// `AccountTakedown`, with the server's message if any.
-                    AccountTakedown(::core::option::Option<::std::string::String>),
+                    AccountTakedown(__Opt<__Str>),
                     /// `AuthFactorTokenRequired`, with the server's message if any.
-                    AuthFactorTokenRequired(
-                        ::core::option::Option<::std::string::String>,
-                    ),
+                    AuthFactorTokenRequired(__Opt<__Str>),
                 }
                 impl ::atlex::xrpc::ErrorKind for Error {
                     #[inline]
-                    fn from_parts(
-                        name: &str,
-                        message: ::core::option::Option<::std::string::String>,
-                    ) -> ::core::option::Option<Self> {
+                    fn from_parts(name: &str, message: __Opt<__Str>) -> __Opt<Self> {
                         match name {
-                            "AccountTakedown" => {
-                                ::core::option::Option::Some(Self::AccountTakedown(message))
-                            }
+                            "AccountTakedown" => __Some(Self::AccountTakedown(message)),
                             "AuthFactorTokenRequired" => {
-                                ::core::option::Option::Some(
-                                    Self::AuthFactorTokenRequired(message),
-                                )
+                                __Some(Self::AuthFactorTokenRequired(message))
                             }
-                            _ => ::core::option::Option::None,
+                            _ => __None,
                         }
                     }
                     #[inline]
@@ -526,28 +444,45 @@ pub mod com {
                         }
                     }
                     #[inline]
-                    fn message(&self) -> ::core::option::Option<&str> {
+                    fn message(&self) -> __Opt<&str> {
                         match self {
                             Self::AccountTakedown(m) => m.as_deref(),
                             Self::AuthFactorTokenRequired(m) => m.as_deref(),
                         }
                     }
                 }
-                impl ::core::fmt::Display for Error {
+                impl __fmt::Debug for Error {
                     #[inline]
-                    fn fmt(
-                        &self,
-                        f: &mut ::core::fmt::Formatter<'_>,
-                    ) -> ::core::fmt::Result {
-                        ::atlex::__private::fmt_error(self, f)
+                    fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                        match self {
+                            Self::AccountTakedown(m) => {
+                                __p::debug_variant(f, "AccountTakedown", m)
+                            }
+                            Self::AuthFactorTokenRequired(m) => {
+                                __p::debug_variant(f, "AuthFactorTokenRequired", m)
+                            }
+                        }
+                    }
+                }
+                impl ::core::cmp::Eq for Error {}
+                impl __fmt::Display for Error {
+                    #[inline]
+                    fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                        __p::fmt_error(self, f)
                     }
                 }
                 impl ::std::error::Error for Error {}
                 /// Create an authentication session.
                 ///
                 /// The XRPC procedure `com.atproto.server.createSession`, for generic code such as the server router.
-                #[derive(Debug, Clone, Copy)]
+                #[derive(Clone, Copy)]
                 pub struct Method;
+                impl __fmt::Debug for Method {
+                    #[inline]
+                    fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                        f.write_str("Method")
+                    }
+                }
                 impl ::atlex::xrpc::Procedure for Method {
                     const NSID: &'static str = NSID;
                     type Params = ::atlex::xrpc::NoParams;
@@ -565,9 +500,9 @@ pub mod com {
                     client: &'a (impl ::atlex::xrpc::XrpcClient + ?Sized),
                     input: &'a Input,
                 ) -> impl ::core::future::Future<
-                    Output = ::core::result::Result<Output, ::atlex::Error<Error>>,
+                    Output = __Res<Output, ::atlex::Error<Error>>,
                 > + 'a {
-                    ::atlex::__private::call_procedure::<
+                    __p::call_procedure::<
                         Method,
                     >(client, &::atlex::xrpc::NoParams {}, input)
                 }

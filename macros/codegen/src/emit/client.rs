@@ -30,7 +30,7 @@ fn emit_params(cx: &mut DocCx<'_, '_>, params: Option<&Object>, what: &str) -> O
     });
     cx.items.push(quote! {
         impl ::atlex::xrpc::Params for Params {
-            const FIELDS: &'static [(&'static str, ::atlex::__private::ParamKind)] = &[#(#kinds),*];
+            const FIELDS: &'static [(&'static str, __p::ParamKind)] = &[#(#kinds),*];
         }
     });
     Some(ident)
@@ -38,13 +38,13 @@ fn emit_params(cx: &mut DocCx<'_, '_>, params: Option<&Object>, what: &str) -> O
 
 fn param_kind(s: &Schema) -> TokenStream {
     match &s.kind {
-        Kind::Boolean(_) => quote!(::atlex::__private::ParamKind::Boolean),
-        Kind::Integer(_) => quote!(::atlex::__private::ParamKind::Integer),
+        Kind::Boolean(_) => quote!(__p::ParamKind::Boolean),
+        Kind::Integer(_) => quote!(__p::ParamKind::Integer),
         Kind::Array(items, _) => {
             let inner = param_kind(items);
-            quote!(::atlex::__private::ParamKind::Array(&#inner))
+            quote!(__p::ParamKind::Array(&#inner))
         }
-        _ => quote!(::atlex::__private::ParamKind::String),
+        _ => quote!(__p::ParamKind::String),
     }
 }
 
@@ -81,8 +81,7 @@ fn emit_body(cx: &mut DocCx<'_, '_>, body: &BodySchema, name: &str, what: &str) 
         },
         (None, true) => {
             let doc = doc_attr(description, &origin);
-            cx.items
-                .push(quote!(#doc pub type #ident = ::atlex::types::Unknown;));
+            cx.items.push(quote!(#doc pub type #ident = __t::Unknown;));
         }
         (_, false) => {
             let doc = doc_attr(description, &origin);
@@ -100,6 +99,7 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
         .map(|e| format_ident!("{}", pascal_case(&e.name)))
         .collect();
     let names: Vec<&str> = errors.iter().map(|e| e.name.as_str()).collect();
+    let variant_names: Vec<String> = variants.iter().map(|v| v.to_string()).collect();
     let variant_docs = errors.iter().map(|e| {
         let mut lines: Vec<String> = Vec::new();
         if let Some(d) = e.description.as_deref().filter(|d| !d.trim().is_empty()) {
@@ -129,11 +129,11 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
                 #[inline]
                 fn from_parts(
                     name: &str,
-                    message: ::core::option::Option<::std::string::String>,
-                ) -> ::core::option::Option<Self> {
+                    message: __Opt<__Str>,
+                ) -> __Opt<Self> {
                     match name {
-                        #( #names => ::core::option::Option::Some(Self::#variants(message)), )*
-                        _ => ::core::option::Option::None,
+                        #( #names => __Some(Self::#variants(message)), )*
+                        _ => __None,
                     }
                 }
                 #[inline]
@@ -143,7 +143,7 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
                     }
                 }
                 #[inline]
-                fn message(&self) -> ::core::option::Option<&str> {
+                fn message(&self) -> __Opt<&str> {
                     match self {
                         #( Self::#variants(m) => m.as_deref(), )*
                     }
@@ -153,17 +153,28 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
     };
     cx.items.push(quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Clone, PartialEq)]
         pub enum Error {
-            #( #variant_docs #variants(::core::option::Option<::std::string::String>), )*
+            #( #variant_docs #variants(__Opt<__Str>), )*
         }
 
         #body
 
-        impl ::core::fmt::Display for Error {
+        impl __fmt::Debug for Error {
             #[inline]
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::atlex::__private::fmt_error(self, f)
+            fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                match self {
+                    #( Self::#variants(m) => __p::debug_variant(f, #variant_names, m), )*
+                }
+            }
+        }
+
+        impl ::core::cmp::Eq for Error {}
+
+        impl __fmt::Display for Error {
+            #[inline]
+            fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                __p::fmt_error(self, f)
             }
         }
 
@@ -232,9 +243,9 @@ pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_proc
         } else {
             quote!(&())
         };
-        quote!(::atlex::__private::call_procedure::<Method>(client, #params_arg, #input_arg))
+        quote!(__p::call_procedure::<Method>(client, #params_arg, #input_arg))
     } else {
-        quote!(::atlex::__private::call_query::<Method>(client, #params_arg))
+        quote!(__p::call_query::<Method>(client, #params_arg))
     };
     let call_doc = doc_attr(
         def.description.as_deref(),
@@ -244,8 +255,15 @@ pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_proc
     );
     cx.items.push(quote! {
         #method_doc
-        #[derive(Debug, Clone, Copy)]
+        #[derive(Clone, Copy)]
         pub struct Method;
+
+        impl __fmt::Debug for Method {
+            #[inline]
+            fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                f.write_str("Method")
+            }
+        }
 
         #trait_impl
 
@@ -254,7 +272,7 @@ pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_proc
         /// An `async fn` (written as a function returning a future): `call(..).await`.
         #[inline]
         pub fn call<'a>(#(#args),*) -> impl ::core::future::Future<
-            Output = ::core::result::Result<#output_ty, ::atlex::Error<Error>>,
+            Output = __Res<#output_ty, ::atlex::Error<Error>>,
         > + 'a {
             #call_body
         }

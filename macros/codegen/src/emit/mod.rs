@@ -120,6 +120,8 @@ fn emit_doc(reg: &Registry<'_>, info: &DocInfo<'_>) -> TokenStream {
     let items = cx.items;
     quote! {
         #![doc = #module_doc]
+        #[allow(unused_imports)]
+        use ::atlex::__private::prelude::*;
         /// The NSID of this lexicon document.
         pub const NSID: &str = #nsid;
         /// The lexicon document's JSON text, as read at compile time.

@@ -39,13 +39,13 @@ pub(crate) fn rust_type(cx: &mut DocCx<'_, '_>, schema: &Schema, parent: &str) -
         Kind::Boolean(_) => quote!(bool),
         Kind::Integer(_) => quote!(i64),
         Kind::String(c) => string_type(cx, c, schema, parent),
-        Kind::Bytes(_) => quote!(::atlex::types::Bytes),
-        Kind::CidLink => quote!(::atlex::types::CidLink),
-        Kind::Blob(_) => quote!(::atlex::types::Blob),
-        Kind::Unknown => quote!(::atlex::types::Unknown),
+        Kind::Bytes(_) => quote!(__t::Bytes),
+        Kind::CidLink => quote!(__t::CidLink),
+        Kind::Blob(_) => quote!(__t::Blob),
+        Kind::Unknown => quote!(__t::Unknown),
         Kind::Array(items, _) => {
             let item = rust_type(cx, items, &format!("{parent}Item"));
-            quote!(::std::vec::Vec<#item>)
+            quote!(__Vec<#item>)
         }
         Kind::Ref(r) => {
             let from = cx.nsid().to_owned();
@@ -80,17 +80,17 @@ pub(crate) fn rust_type(cx: &mut DocCx<'_, '_>, schema: &Schema, parent: &str) -
 
 fn format_type(f: Format) -> TokenStream {
     match f {
-        Format::Did => quote!(::atlex::types::Did),
-        Format::Handle => quote!(::atlex::types::Handle),
-        Format::Nsid => quote!(::atlex::types::Nsid),
-        Format::AtUri => quote!(::atlex::types::AtUri),
-        Format::Cid => quote!(::atlex::types::Cid),
-        Format::Datetime => quote!(::atlex::types::Datetime),
-        Format::Language => quote!(::atlex::types::Language),
-        Format::Tid => quote!(::atlex::types::Tid),
-        Format::RecordKey => quote!(::atlex::types::RecordKey),
-        Format::AtIdentifier => quote!(::atlex::types::AtIdentifier),
-        Format::Uri => quote!(::atlex::types::Uri),
+        Format::Did => quote!(__t::Did),
+        Format::Handle => quote!(__t::Handle),
+        Format::Nsid => quote!(__t::Nsid),
+        Format::AtUri => quote!(__t::AtUri),
+        Format::Cid => quote!(__t::Cid),
+        Format::Datetime => quote!(__t::Datetime),
+        Format::Language => quote!(__t::Language),
+        Format::Tid => quote!(__t::Tid),
+        Format::RecordKey => quote!(__t::RecordKey),
+        Format::AtIdentifier => quote!(__t::AtIdentifier),
+        Format::Uri => quote!(__t::Uri),
     }
 }
 
@@ -112,7 +112,7 @@ fn string_type(cx: &mut DocCx<'_, '_>, c: &StrC, schema: &Schema, parent: &str) 
         );
         return quote!(#ident);
     }
-    quote!(::std::string::String)
+    quote!(__Str)
 }
 
 /// A named non-primary definition: struct, enum, or type alias.
@@ -215,7 +215,7 @@ pub(crate) fn emit_object(
             // structs' fields) is boxed, or the type would have infinite size.
             let owner = (cx.nsid().to_owned(), cx.current_def.clone());
             if cx.reg.ref_reaches(cx.nsid(), &r.target, &owner) {
-                inner = quote!(::std::boxed::Box<#inner>);
+                inner = quote!(__Box<#inner>);
             }
         }
         let required = o.is_required(&p.name);
@@ -276,7 +276,7 @@ pub(crate) fn emit_object(
         quote! {
             /// Properties the lexicon does not define, kept so that writing the value back
             /// loses nothing.
-            pub #e: ::atlex::types::Extra,
+            pub #e: __t::Extra,
         }
     });
 
@@ -294,16 +294,14 @@ pub(crate) fn emit_object(
         let fi = &f.ident;
         match f.shape {
             Shape::Required | Shape::NullableRequired => quote!(#fi),
-            Shape::Optional | Shape::NullableOptional => quote!(#fi: ::core::option::Option::None),
+            Shape::Optional | Shape::NullableOptional => quote!(#fi: __None),
             Shape::Defaulted => {
                 let d = f.default.clone().unwrap_or_default();
                 quote!(#fi: #d)
             }
         }
     });
-    let extra_init = extra_ident
-        .as_ref()
-        .map(|e| quote!(#e: ::atlex::types::Extra::new(),));
+    let extra_init = extra_ident.as_ref().map(|e| quote!(#e: __t::Extra::new(),));
     let new_doc = if req.is_empty() {
         " A value with every optional property absent (or at its lexicon default).".to_owned()
     } else {
@@ -323,6 +321,7 @@ pub(crate) fn emit_object(
     let default_impl = if req.is_empty() {
         quote! {
             impl ::core::default::Default for #ident {
+                #[inline]
                 fn default() -> Self {
                     Self::new()
                 }
@@ -341,18 +340,41 @@ pub(crate) fn emit_object(
             return quote!((#name, &self.#fi),);
         }
         match f.shape {
-            Shape::Required | Shape::Defaulted => quote!((#name, &::atlex::__private::Redacted),),
+            Shape::Required | Shape::Defaulted => quote!((#name, &__p::Redacted),),
             Shape::Optional | Shape::NullableRequired => {
-                quote!((#name, &::atlex::__private::redact_opt(&self.#fi)),)
+                quote!((#name, &__p::redact_opt(&self.#fi)),)
             }
             Shape::NullableOptional => {
-                quote!((#name, &::atlex::__private::redact_opt2(&self.#fi)),)
+                quote!((#name, &__p::redact_opt2(&self.#fi)),)
             }
         }
     });
     let debug_extra = match &extra_ident {
-        Some(e) => quote!(::core::option::Option::Some(&self.#e)),
-        None => quote!(::core::option::Option::None),
+        Some(e) => quote!(__Some(&self.#e)),
+        None => quote!(__None),
+    };
+
+    // PartialEq, written out (a derive would add a `StructuralPartialEq` impl per type).
+    let mut eq_terms: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let fi = &f.ident;
+            quote!(self.#fi == other.#fi)
+        })
+        .collect();
+    if let Some(e) = &extra_ident {
+        eq_terms.push(quote!(self.#e == other.#e));
+    }
+    if !defaulted.is_empty() {
+        eq_terms.push(quote!(self.__absent == other.__absent));
+    }
+    let eq_body = if eq_terms.is_empty() {
+        quote!({
+            let _ = other;
+            true
+        })
+    } else {
+        quote!(#(#eq_terms)&&*)
     };
 
     // Serialize: one chained call per property.
@@ -382,35 +404,45 @@ pub(crate) fn emit_object(
         None => quote!(.end()),
     };
     let ser_type = match opts.record_nsid {
-        Some(nsid) => quote!(::core::option::Option::Some(#nsid)),
-        None => quote!(::core::option::Option::None),
+        Some(nsid) => quote!(__Some(#nsid)),
+        None => quote!(__None),
     };
 
     // Deserialize: one slot per property (nested tuples of at most 12, so `Default` holds),
     // read by index; the map loop is `atlex::__private::deserialize_object`.
+    // How a property is held while reading: integers as `LexInt` (which also takes `4.0`).
+    #[derive(Clone, Copy, PartialEq)]
+    enum Wire {
+        Plain,
+        Int,
+        Ints,
+    }
+    let wire_of = |f: &FieldInfo<'_>| match (&f.schema.kind, f.shape) {
+        (Kind::Integer(_), _) => Wire::Int,
+        (Kind::Array(items, _), Shape::Required | Shape::Optional | Shape::Defaulted)
+            if matches!(items.kind, Kind::Integer(_)) =>
+        {
+            Wire::Ints
+        }
+        _ => Wire::Plain,
+    };
     let slot_tys: Vec<TokenStream> = fields
         .iter()
         .map(|f| {
-            let inner = &f.inner;
+            let inner = match wire_of(f) {
+                Wire::Plain => f.inner.clone(),
+                Wire::Int => quote!(__p::LexInt),
+                Wire::Ints => quote!(__Vec<__p::LexInt>),
+            };
             match f.shape {
                 Shape::NullableRequired | Shape::NullableOptional => {
-                    quote!(::core::option::Option<::core::option::Option<#inner>>)
+                    quote!(__Opt<__Opt<#inner>>)
                 }
-                _ => quote!(::core::option::Option<#inner>),
+                _ => quote!(__Opt<#inner>),
             }
         })
         .collect();
     let grouped = fields.len() > 12;
-    let slot_path = |i: usize| -> TokenStream {
-        if grouped {
-            let g = proc_macro2::Literal::usize_unsuffixed(i / 12);
-            let j = proc_macro2::Literal::usize_unsuffixed(i % 12);
-            quote!(s.#g.#j)
-        } else {
-            let j = proc_macro2::Literal::usize_unsuffixed(i);
-            quote!(s.#j)
-        }
-    };
     let slots_ty = if grouped {
         let groups = slot_tys.chunks(12).map(|c| quote!((#(#c,)*)));
         quote!((#(#groups,)*))
@@ -418,37 +450,6 @@ pub(crate) fn emit_object(
         quote!((#(#slot_tys,)*))
     };
     let keys = fields.iter().map(|f| f.wire.as_str());
-    let arms = fields.iter().enumerate().map(|(i, f)| {
-        let wire = &f.wire;
-        let read = match (&f.schema.kind, f.shape) {
-            (Kind::Integer(_), Shape::NullableRequired | Shape::NullableOptional) => {
-                quote!(next_nullable_int_field)
-            }
-            (Kind::Integer(_), _) => quote!(next_int_field),
-            (Kind::Array(items, _), Shape::Required | Shape::Optional | Shape::Defaulted)
-                if matches!(items.kind, Kind::Integer(_)) =>
-            {
-                quote!(next_int_array_field)
-            }
-            _ => quote!(next_field),
-        };
-        let slot = slot_path(i);
-        let pat = if i + 1 == fields.len() {
-            quote!(_)
-        } else {
-            let lit = proc_macro2::Literal::usize_unsuffixed(i);
-            quote!(#lit)
-        };
-        quote!(#pat => ::atlex::__private::#read(map, &mut #slot, #wire),)
-    });
-    let read_body = if fields.is_empty() {
-        quote!({
-            let _ = (s, i, map);
-            ::core::result::Result::Ok(())
-        })
-    } else {
-        quote!(match i { #(#arms)* })
-    };
     // `build` takes the slots apart, then matches the required ones all at once: one success
     // arm and one failure arm (a `?` per property would make a drop path per early return).
     let slot_vars: Vec<Ident> = (0..fields.len()).map(|i| format_ident!("f{}", i)).collect();
@@ -460,19 +461,33 @@ pub(crate) fn emit_object(
     };
     let builds = fields.iter().zip(&slot_vars).map(|(f, v)| {
         let fi = &f.ident;
+        let wire = wire_of(f);
         match f.shape {
-            Shape::Required
-            | Shape::NullableRequired
-            | Shape::Optional
-            | Shape::NullableOptional => {
-                quote!(#fi: #v,)
-            }
+            Shape::Required => match wire {
+                Wire::Plain => quote!(#fi: #v,),
+                Wire::Int => quote!(#fi: #v.0,),
+                Wire::Ints => quote!(#fi: __p::ints(#v),),
+            },
+            Shape::NullableRequired | Shape::Optional => match wire {
+                Wire::Plain => quote!(#fi: #v,),
+                Wire::Int => quote!(#fi: __p::opt_int(#v),),
+                Wire::Ints => quote!(#fi: __Opt::map(#v, __p::ints),),
+            },
+            Shape::NullableOptional => match wire {
+                Wire::Int => quote!(#fi: __p::opt_opt_int(#v),),
+                _ => quote!(#fi: #v,),
+            },
             Shape::Defaulted => {
                 let d = f.default.clone().unwrap_or_default();
+                let got = match wire {
+                    Wire::Plain => quote!(v),
+                    Wire::Int => quote!(v.0),
+                    Wire::Ints => quote!(__p::ints(v)),
+                };
                 quote! {
                     #fi: match #v {
-                        ::core::option::Option::Some(v) => v,
-                        ::core::option::Option::None => #d,
+                        __Some(v) => #got,
+                        __None => #d,
                     },
                 }
             }
@@ -497,7 +512,7 @@ pub(crate) fn emit_object(
     let absent_build = (!defaulted.is_empty()).then(|| quote!(__absent: absent,));
     let extra_build = extra_ident.as_ref().map(|e| quote!(#e: extra,));
     let value = quote! {
-        ::core::option::Option::Some(Self {
+        __Some(Self {
             #(#builds)*
             #extra_build
             #absent_build
@@ -508,8 +523,8 @@ pub(crate) fn emit_object(
     } else {
         quote! {
             match (#(#required_vars,)*) {
-                (#(::core::option::Option::Some(#required_vars),)*) => #value,
-                _ => ::core::option::Option::None,
+                (#(__Some(#required_vars),)*) => #value,
+                _ => __None,
             }
         }
     };
@@ -529,7 +544,7 @@ pub(crate) fn emit_object(
     });
     let record_const = opts
         .record_nsid
-        .map(|nsid| quote!(const RECORD: ::core::option::Option<&'static str> = ::core::option::Option::Some(#nsid);));
+        .map(|nsid| quote!(const RECORD: __Opt<&'static str> = __Some(#nsid);));
     let expecting = match opts.record_nsid {
         Some(nsid) => format!("a {nsid} record"),
         None => format!("an object ({ident_str})"),
@@ -546,14 +561,14 @@ pub(crate) fn emit_object(
         })
         .collect();
     let validate_body = if checked.is_empty() {
-        quote!(::core::result::Result::Ok(()))
+        quote!(__Ok(()))
     } else {
-        quote!(::atlex::__private::check_fields(&[#(#checked)*]))
+        quote!(__p::check_fields(&[#(#checked)*]))
     };
 
     cx.items.push(quote! {
         #doc
-        #[derive(Clone, PartialEq)]
+        #[derive(Clone)]
         pub struct #ident {
             #(#struct_fields)*
             #extra_field
@@ -575,32 +590,39 @@ pub(crate) fn emit_object(
 
         #default_impl
 
-        impl ::core::fmt::Debug for #ident {
+        impl ::core::cmp::PartialEq for #ident {
             #[inline]
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::atlex::__private::debug_object(f, #ident_str, &[#(#debug_fields)*], #debug_extra)
+            fn eq(&self, other: &Self) -> bool {
+                #eq_body
             }
         }
 
-        impl ::atlex::__private::serde::Serialize for #ident {
+        impl __fmt::Debug for #ident {
             #[inline]
-            fn serialize<S: ::atlex::__private::serde::Serializer>(
+            fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                __p::debug_object(f, #ident_str, &[#(#debug_fields)*], #debug_extra)
+            }
+        }
+
+        impl __p::serde::Serialize for #ident {
+            #[inline]
+            fn serialize<S: __p::serde::Serializer>(
                 &self,
                 serializer: S,
-            ) -> ::core::result::Result<S::Ok, S::Error> {
-                ::atlex::__private::serialize_object(self, #ser_type, serializer)
+            ) -> __Res<S::Ok, S::Error> {
+                __p::serialize_object(self, #ser_type, serializer)
             }
         }
 
-        impl<'de> ::atlex::__private::serde::Deserialize<'de> for #ident {
-            fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
+        impl<'de> __p::serde::Deserialize<'de> for #ident {
+            fn deserialize<D: __p::serde::Deserializer<'de>>(
                 deserializer: D,
-            ) -> ::core::result::Result<Self, D::Error> {
-                ::atlex::__private::deserialize_object(deserializer)
+            ) -> __Res<Self, D::Error> {
+                __p::deserialize_object(deserializer)
             }
         }
 
-        impl ::atlex::__private::Object for #ident {
+        impl __p::Object for #ident {
             const EXPECTING: &'static str = #expecting;
             const KEYS: &'static [&'static str] = &[#(#keys),*];
             #record_const
@@ -608,35 +630,27 @@ pub(crate) fn emit_object(
             #required_const
             type Slots = #slots_ty;
             #[inline]
-            fn read<'de, A: ::atlex::__private::serde::de::MapAccess<'de>>(
-                s: &mut Self::Slots,
-                i: usize,
-                map: &mut A,
-            ) -> ::core::result::Result<(), A::Error> {
-                #read_body
-            }
-            #[inline]
             fn build(
                 s: Self::Slots,
-                extra: ::atlex::types::Extra,
-            ) -> ::core::option::Option<Self> {
+                extra: __t::Extra,
+            ) -> __Opt<Self> {
                 #extra_unused
                 #destructure
                 #absent_calc
                 #build_value
             }
             #[inline]
-            fn write<M: ::atlex::__private::serde::ser::SerializeMap>(
+            fn write<M: __p::serde::ser::SerializeMap>(
                 &self,
                 map: &mut M,
-            ) -> ::core::result::Result<(), M::Error> {
-                ::atlex::__private::Fields::new(map) #(#ser_fields)* #ser_end
+            ) -> __Res<(), M::Error> {
+                __p::Fields::new(map) #(#ser_fields)* #ser_end
             }
         }
 
         impl ::atlex::Validate for #ident {
             #[inline]
-            fn validate(&self) -> ::core::result::Result<(), ::atlex::ValidationError> {
+            fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
                 #validate_body
             }
         }
@@ -646,9 +660,9 @@ pub(crate) fn emit_object(
 fn field_type(shape: Shape, inner: &TokenStream) -> TokenStream {
     match shape {
         Shape::Required | Shape::Defaulted => quote!(#inner),
-        Shape::Optional | Shape::NullableRequired => quote!(::core::option::Option<#inner>),
+        Shape::Optional | Shape::NullableRequired => quote!(__Opt<#inner>),
         Shape::NullableOptional => {
-            quote!(::core::option::Option<::core::option::Option<#inner>>)
+            quote!(__Opt<__Opt<#inner>>)
         }
     }
 }
@@ -692,10 +706,10 @@ fn default_expr(s: &Schema, ty: &TokenStream) -> Option<TokenStream> {
                 match enum_variants(c).into_iter().find(|(value, _)| value == v) {
                     Some((_, variant)) => quote!(#ty::#variant),
                     // `check` reports a default outside `enum`; knownValues stay open.
-                    None => quote!(#ty::Other(::std::string::String::from(#v))),
+                    None => quote!(#ty::Other(__Str::from(#v))),
                 }
             } else {
-                quote!(::std::string::String::from(#v))
+                quote!(__Str::from(#v))
             }
         }),
         _ => default_literal(s),
@@ -758,14 +772,19 @@ pub(crate) fn emit_string_enum(
     let other_def = open.then(|| {
         quote! {
             /// A value the lexicon does not list.
-            Other(::std::string::String),
+            Other(__Str),
         }
     });
     let as_str_arms = variants.iter().map(|(v, i)| quote!(Self::#i => #v,));
+    let debug_arms = variants.iter().map(|(_, i)| {
+        let name = i.to_string();
+        quote!(Self::#i => f.write_str(#name),)
+    });
+    let debug_other = open.then(|| quote!(Self::Other(s) => __p::debug_variant(f, "Other", s),));
     let other_as_str = open.then(|| quote!(Self::Other(s) => s.as_str(),));
     let parse_arms = variants
         .iter()
-        .map(|(v, i)| quote!(#v => ::core::option::Option::Some(Self::#i),));
+        .map(|(v, i)| quote!(#v => __Some(Self::#i),));
     let checks = super::validate::checks_desc(
         cx,
         &Schema {
@@ -789,25 +808,25 @@ pub(crate) fn emit_string_enum(
                         Self::known(s).unwrap_or_else(|| Self::Other(s.to_owned()))
                     }
                 }
-                impl ::core::convert::From<::std::string::String> for #ident {
+                impl ::core::convert::From<__Str> for #ident {
                     #[inline]
-                    fn from(s: ::std::string::String) -> Self {
+                    fn from(s: __Str) -> Self {
                         Self::known(&s).unwrap_or(Self::Other(s))
                     }
                 }
                 impl ::core::str::FromStr for #ident {
                     type Err = ::core::convert::Infallible;
                     #[inline]
-                    fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
-                        ::core::result::Result::Ok(Self::from(s))
+                    fn from_str(s: &str) -> __Res<Self, Self::Err> {
+                        __Ok(Self::from(s))
                     }
                 }
             },
             quote! {
-                let s = <::atlex::__private::Key<'de> as ::atlex::__private::serde::Deserialize>::deserialize(deserializer)?;
-                ::core::result::Result::Ok(match Self::known(s.as_str()) {
-                    ::core::option::Option::Some(v) => v,
-                    ::core::option::Option::None => Self::Other(s.into_string()),
+                let s = <__p::Key<'de> as __p::serde::Deserialize>::deserialize(deserializer)?;
+                __Ok(match Self::known(s.as_str()) {
+                    __Some(v) => v,
+                    __None => Self::Other(s.into_string()),
                 })
             },
         )
@@ -816,18 +835,18 @@ pub(crate) fn emit_string_enum(
         (
             quote! {
                 impl ::core::str::FromStr for #ident {
-                    type Err = ::atlex::__private::UnknownValue;
+                    type Err = __p::UnknownValue;
                     #[inline]
-                    fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
-                        Self::known(s).ok_or_else(|| ::atlex::__private::UnknownValue::new(#ident_str, s))
+                    fn from_str(s: &str) -> __Res<Self, Self::Err> {
+                        Self::known(s).ok_or_else(|| __p::UnknownValue::new(#ident_str, s))
                     }
                 }
             },
             quote! {
-                let s = <::atlex::__private::Key<'de> as ::atlex::__private::serde::Deserialize>::deserialize(deserializer)?;
+                let s = <__p::Key<'de> as __p::serde::Deserialize>::deserialize(deserializer)?;
                 Self::known(s.as_str()).ok_or_else(|| {
-                    <D::Error as ::atlex::__private::serde::de::Error>::invalid_value(
-                        ::atlex::__private::serde::de::Unexpected::Str(s.as_str()),
+                    <D::Error as __p::serde::de::Error>::invalid_value(
+                        __p::serde::de::Unexpected::Str(s.as_str()),
                         &#expected,
                     )
                 })
@@ -835,15 +854,27 @@ pub(crate) fn emit_string_enum(
         )
     };
     let validate_body = match checks {
-        None => quote!(::core::result::Result::Ok(())),
-        Some(desc) => quote!(::atlex::__private::check_str(self.as_str(), &#desc)),
+        None => quote!(__Ok(())),
+        Some(desc) => quote!(__p::check_str(self.as_str(), &#desc)),
     };
     cx.items.push(quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Clone, PartialEq, Hash)]
         pub enum #ident {
             #(#variant_defs)*
             #other_def
+        }
+
+        impl ::core::cmp::Eq for #ident {}
+
+        impl __fmt::Debug for #ident {
+            #[inline]
+            fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                match self {
+                    #(#debug_arms)*
+                    #debug_other
+                }
+            }
         }
 
         impl #ident {
@@ -858,10 +889,10 @@ pub(crate) fn emit_string_enum(
 
             /// The variant for a value the lexicon lists.
             #[inline]
-            pub fn known(s: &str) -> ::core::option::Option<Self> {
+            pub fn known(s: &str) -> __Opt<Self> {
                 match s {
                     #(#parse_arms)*
-                    _ => ::core::option::Option::None,
+                    _ => __None,
                 }
             }
         }
@@ -875,33 +906,33 @@ pub(crate) fn emit_string_enum(
             }
         }
 
-        impl ::core::fmt::Display for #ident {
+        impl __fmt::Display for #ident {
             #[inline]
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl ::atlex::__private::serde::Serialize for #ident {
-            fn serialize<S: ::atlex::__private::serde::Serializer>(
+        impl __p::serde::Serialize for #ident {
+            fn serialize<S: __p::serde::Serializer>(
                 &self,
                 serializer: S,
-            ) -> ::core::result::Result<S::Ok, S::Error> {
+            ) -> __Res<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> ::atlex::__private::serde::Deserialize<'de> for #ident {
-            fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
+        impl<'de> __p::serde::Deserialize<'de> for #ident {
+            fn deserialize<D: __p::serde::Deserializer<'de>>(
                 deserializer: D,
-            ) -> ::core::result::Result<Self, D::Error> {
+            ) -> __Res<Self, D::Error> {
                 #deser_body
             }
         }
 
         impl ::atlex::Validate for #ident {
             #[inline]
-            fn validate(&self) -> ::core::result::Result<(), ::atlex::ValidationError> {
+            fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
                 #validate_body
             }
         }
@@ -964,21 +995,20 @@ pub(crate) fn emit_union(
             ident: vi, ty, tag, ..
         } = v;
         let d = format!(" `{tag}`");
-        quote!(#[doc = #d] #vi(::std::boxed::Box<#ty>),)
+        quote!(#[doc = #d] #vi(__Box<#ty>),)
     });
     let unknown_def = (!u.closed).then(|| {
         quote! {
             /// A variant this lexicon does not list, kept whole.
-            Unknown(::atlex::types::Unknown),
+            Unknown(__t::Unknown),
         }
     });
     let ser_arms = variants.iter().map(|v| {
         let Variant { ident: vi, tag, .. } = v;
-        quote!(Self::#vi(v) => ::atlex::__private::serialize_variant(&**v, #tag, serializer),)
+        quote!(Self::#vi(v) => __p::serialize_variant(&**v, #tag, serializer),)
     });
-    let ser_unknown = (!u.closed).then(|| {
-        quote!(Self::Unknown(v) => ::atlex::__private::serde::Serialize::serialize(v, serializer),)
-    });
+    let ser_unknown = (!u.closed)
+        .then(|| quote!(Self::Unknown(v) => __p::serde::Serialize::serialize(v, serializer),));
     let de_arms = variants.iter().map(|v| {
         let Variant {
             ident: vi,
@@ -990,23 +1020,30 @@ pub(crate) fn emit_union(
             Some(alt) => quote!(#tag | #alt),
             None => quote!(#tag),
         };
-        quote!(#pat => ::atlex::__private::variant(d, Self::#vi),)
+        quote!(#pat => __p::variant(d, Self::#vi),)
     });
     let tags: Vec<&str> = variants.iter().map(|v| v.tag.as_str()).collect();
     let expected = tags.join(", ");
     let de_other = if u.closed {
         quote! {
-            other => ::core::result::Result::Err(
-                <D::Error as ::atlex::__private::serde::de::Error>::custom(::core::format_args!(
+            other => __Err(
+                <D::Error as __p::serde::de::Error>::custom(::core::format_args!(
                     "$type {:?} is not one of this closed union's variants ({})", other, #expected
                 )),
             ),
         }
     } else {
         quote! {
-            _ => ::atlex::__private::unknown_variant(d, Self::Unknown),
+            _ => __p::unknown_variant(d, Self::Unknown),
         }
     };
+    let debug_arms = variants.iter().map(|v| {
+        let vi = &v.ident;
+        let name = vi.to_string();
+        quote!(Self::#vi(v) => __p::debug_variant(f, #name, v),)
+    });
+    let debug_unknown =
+        (!u.closed).then(|| quote!(Self::Unknown(v) => __p::debug_variant(f, "Unknown", v),));
     let val_arms = variants.iter().map(|v| {
         let vi = &v.ident;
         quote!(Self::#vi(v) => ::atlex::Validate::validate(&**v),)
@@ -1020,19 +1057,30 @@ pub(crate) fn emit_union(
     };
     cx.items.push(quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Clone, PartialEq)]
         pub enum #ident {
             #(#defs)*
             #unknown_def
         }
 
-        impl ::atlex::__private::serde::Serialize for #ident {
+        impl __fmt::Debug for #ident {
             #empty_match
             #[inline]
-            fn serialize<S: ::atlex::__private::serde::Serializer>(
+            fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                match self {
+                    #(#debug_arms)*
+                    #debug_unknown
+                }
+            }
+        }
+
+        impl __p::serde::Serialize for #ident {
+            #empty_match
+            #[inline]
+            fn serialize<S: __p::serde::Serializer>(
                 &self,
                 serializer: S,
-            ) -> ::core::result::Result<S::Ok, S::Error> {
+            ) -> __Res<S::Ok, S::Error> {
                 match self {
                     #(#ser_arms)*
                     #ser_unknown
@@ -1040,19 +1088,19 @@ pub(crate) fn emit_union(
             }
         }
 
-        impl<'de> ::atlex::__private::serde::Deserialize<'de> for #ident {
-            fn deserialize<D: ::atlex::__private::serde::Deserializer<'de>>(
+        impl<'de> __p::serde::Deserialize<'de> for #ident {
+            fn deserialize<D: __p::serde::Deserializer<'de>>(
                 deserializer: D,
-            ) -> ::core::result::Result<Self, D::Error> {
-                ::atlex::__private::deserialize_union(deserializer)
+            ) -> __Res<Self, D::Error> {
+                __p::deserialize_union(deserializer)
             }
         }
 
-        impl ::atlex::__private::UnionTag for #ident {
-            fn from_tagged<'de, D: ::atlex::__private::serde::Deserializer<'de>>(
+        impl __p::UnionTag for #ident {
+            fn from_tagged<'de, D: __p::serde::Deserializer<'de>>(
                 tag: &str,
                 d: D,
-            ) -> ::core::result::Result<Self, D::Error> {
+            ) -> __Res<Self, D::Error> {
                 match tag {
                     #(#de_arms)*
                     #de_other
@@ -1062,7 +1110,7 @@ pub(crate) fn emit_union(
 
         impl ::atlex::Validate for #ident {
             #[inline]
-            fn validate(&self) -> ::core::result::Result<(), ::atlex::ValidationError> {
+            fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
                 match self {
                     #(#val_arms)*
                     #val_unknown
@@ -1070,6 +1118,6 @@ pub(crate) fn emit_union(
             }
         }
 
-        impl ::atlex::__private::JsonPayload for #ident {}
+        impl __p::JsonPayload for #ident {}
     });
 }

@@ -21,23 +21,23 @@ pub(crate) fn checks_desc(
     let u = |name: &str, v: Option<u64>, set: &mut Vec<TokenStream>| {
         if let Some(v) = v {
             let id = quote::format_ident!("{}", name);
-            set.push(quote!(#id: ::core::option::Option::Some(#v)));
+            set.push(quote!(#id: __Some(#v)));
         }
     };
     match &schema.kind {
         Kind::Null | Kind::CidLink => return None,
         Kind::Boolean(c) => {
             let k = c.const_.as_ref()?.value;
-            set.push(quote!(boolean: ::core::option::Option::Some(#k)));
+            set.push(quote!(boolean: __Some(#k)));
         }
         Kind::Integer(c) => {
             if let Some(m) = &c.minimum {
                 let v = m.value;
-                set.push(quote!(minimum: ::core::option::Option::Some(#v)));
+                set.push(quote!(minimum: __Some(#v)));
             }
             if let Some(m) = &c.maximum {
                 let v = m.value;
-                set.push(quote!(maximum: ::core::option::Option::Some(#v)));
+                set.push(quote!(maximum: __Some(#v)));
             }
             let allowed: Option<Vec<i64>> = match (&c.enum_, &c.const_) {
                 (Some(e), Some(k)) => {
@@ -48,12 +48,12 @@ pub(crate) fn checks_desc(
                 (None, None) => None,
             };
             if let Some(vals) = allowed {
-                set.push(quote!(ints: ::core::option::Option::Some(&[#(#vals),*])));
+                set.push(quote!(ints: __Some(&[#(#vals),*])));
             }
         }
         Kind::String(c) => {
             if c.format.is_none() && (c.enum_.is_some() || !c.known_values.is_empty()) {
-                return Some(quote!(::atlex::__private::Checks::NONE));
+                return Some(quote!(__p::Checks::NONE));
             }
             u(
                 "min_length",
@@ -77,7 +77,7 @@ pub(crate) fn checks_desc(
             );
             if let Some(k) = &c.const_ {
                 let k = &k.value;
-                set.push(quote!(strs: ::core::option::Option::Some(&[#k])));
+                set.push(quote!(strs: __Some(&[#k])));
             }
         }
         Kind::Bytes(c) => {
@@ -95,7 +95,7 @@ pub(crate) fn checks_desc(
         Kind::Blob(c) => {
             if let Some(a) = &c.accept {
                 let accept = a.value.iter().map(|x| x.value.as_str());
-                set.push(quote!(accept: ::core::option::Option::Some(&[#(#accept),*])));
+                set.push(quote!(accept: __Some(&[#(#accept),*])));
             }
             u("max_size", c.max_size.as_ref().map(|m| m.value), &mut set);
         }
@@ -111,11 +111,11 @@ pub(crate) fn checks_desc(
                 &mut set,
             );
             if let Some(inner) = checks_desc(cx, items, depth) {
-                set.push(quote!(items: ::core::option::Option::Some(&#inner)));
+                set.push(quote!(items: __Some(&#inner)));
             }
         }
         Kind::Object(_) | Kind::Union(_) | Kind::Unknown => {
-            return Some(quote!(::atlex::__private::Checks::NONE));
+            return Some(quote!(__p::Checks::NONE));
         }
         Kind::Ref(r) => {
             return match cx.reg.lookup(cx.nsid(), &r.target) {
@@ -136,14 +136,14 @@ pub(crate) fn checks_desc(
                         };
                         checks_desc(&target_cx, target, depth + 1)
                     }
-                    _ => Some(quote!(::atlex::__private::Checks::NONE)),
+                    _ => Some(quote!(__p::Checks::NONE)),
                 },
-                _ => Some(quote!(::atlex::__private::Checks::NONE)),
+                _ => Some(quote!(__p::Checks::NONE)),
             };
         }
     }
     if set.is_empty() {
         return None;
     }
-    Some(quote!(::atlex::__private::Checks { #(#set,)* ..::atlex::__private::Checks::NONE }))
+    Some(quote!(__p::Checks { #(#set,)* ..__p::Checks::NONE }))
 }
