@@ -293,7 +293,20 @@ fn stub(ts: TokenStream, traits: &[String], all: bool) -> TokenStream {
                 stub_fns(g.stream(), only.as_deref())
             }
             "fn" if all => {
-                out.push(stub_body(g.span()));
+                // A fn returning `impl Future` (a generated `call`) needs a future as its body.
+                let returns_impl = tokens[i..j]
+                    .iter()
+                    .any(|t| matches!(t, TokenTree::Ident(id) if id == "impl"));
+                if returns_impl {
+                    let mut ng = Group::new(
+                        Delimiter::Brace,
+                        "async { loop {} }".parse::<TokenStream>().unwrap(),
+                    );
+                    ng.set_span(g.span());
+                    out.push(TokenTree::Group(ng));
+                } else {
+                    out.push(stub_body(g.span()));
+                }
                 i = j + 1;
                 continue;
             }

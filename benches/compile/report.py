@@ -163,14 +163,13 @@ def summary(path):
         print("\nThe all-402 expansion, written out by `expand-time --write` and served back by a "
               "proc macro (so that its tokens carry the call site's span, as lexicon!'s do), compiled "
               "with CARGO_INCREMENTAL=0; variants replace the fn bodies of some impls by `loop {}` "
-              "(`all`: every fn body) and/or add `#[inline]` to every fn (`inline`: machine code is "
-              "then made only for the functions a crate uses). The difference to `none` is what "
+              "(`all`: every fn body). The difference to `none` is what "
               "those bodies (or the eager codegen) cost rustc; stubs give a bound, as cheaper code "
               "still costs something.\n")
         print("| variant | file KiB | check s | check saves | build s | build saves |")
         print("|---|---|---|---|---|---|")
-        for spec in ("none", "Deserialize", "Serialize+ObjectFields", "Validate", "Debug+Display", "all",
-                     "inline", "inline+Deserialize+Serialize+ObjectFields"):
+        for spec in ("none", "Object", "Serialize+Deserialize", "Validate", "Debug+Display", "PartialEq",
+                     "UnionTag", "all"):
             c, b, kib = get(f"variant.{spec}.check"), get(f"variant.{spec}.build"), get(f"variant.{spec}.kib")
             dc = f"{base_c - c:.2f} s ({100 * (base_c - c) / base_c:.0f}%)" if isinstance(c, float) and spec != "none" else ""
             db = (f"{base_b - b:.2f} s ({100 * (base_b - b) / base_b:.0f}%)"
@@ -201,6 +200,34 @@ def summary(path):
                          ("codegen: MIR to LLVM IR, LLVM, debuginfo, rlib", code)):
             print(f"| {label} | {v:.2f} | {100 * v / crate:.0f}% |")
         print(f"| total (own unit) | {crate:.2f} | |")
+    if isinstance(get("pair.atrium.wall"), float):
+        print("\n### Head to head: the crates alone, interleaved rounds (fastest of each)\n")
+        print("Each round builds atrium-api alone, then the all-402 crate alone without and with "
+              "incremental compilation, then the include crate alone the same two ways (each after "
+              "`cargo clean -p`). Wall and CPU (user+sys) seconds, the fastest of the rounds.\n")
+        print("| crate alone | wall s | CPU s | wall / atrium-api | CPU / atrium-api | target 0.5 (wall) |")
+        print("|---|---|---|---|---|---|")
+        aw, ac = get("pair.atrium.wall"), get("pair.atrium.cpu")
+        for label, key in (("atrium-api 0.25.8 (crates.io: never incremental)", "atrium"),
+                           ("atlex all 402, CARGO_INCREMENTAL=0", "all402.noincr"),
+                           ("atlex all 402, incremental (cargo's default for a local crate)", "all402.incr"),
+                           ("atlex include subset, CARGO_INCREMENTAL=0", "include.noincr"),
+                           ("atlex include subset, incremental", "include.incr")):
+            w, c = get(f"pair.{key}.wall"), get(f"pair.{key}.cpu")
+            if not isinstance(w, float):
+                continue
+            rw = w / aw if isinstance(aw, float) else None
+            rc = c / ac if isinstance(c, float) and isinstance(ac, float) else None
+            verdict = "" if key == "atrium" or rw is None else ("met" if rw <= 0.5 else "NOT met")
+            print(f"| {label} | {w:.2f} | {fmt(c)} | {'' if key == 'atrium' else f'{rw:.2f}x'} | "
+                  f"{'' if key == 'atrium' or rc is None else f'{rc:.2f}x'} | {verdict} |")
+    lean = get("all402-lean.build.full")
+    if isinstance(lean, float):
+        print(f"\nClean build, dependencies included, of the all-402 crate over atlex without its default "
+              f"features (no reqwest client, like atrium-api which has no HTTP client): {lean:.2f} s "
+              f"[load {load.get('all402-lean.build.full', '?')}]"
+              + (f", {lean / get('atrium.build.full'):.2f}x atrium-api's clean build" if isinstance(get('atrium.build.full'), float) else "")
+              + ".")
     print()
     print("### Ratios (target: atlex all-402 <= 0.5 x atrium-api)\n")
     print("| ratio | value | target 0.5 |")
@@ -212,6 +239,9 @@ def summary(path):
         ("all402 / atrium, (b) crate alone, CARGO_INCREMENTAL=0 (wall)", "all402.build.alone.noincr", "atrium.build.alone"),
         ("all402 / atrium, (c) clean check", "all402.check.full", "atrium.check.full"),
         ("all402 / atrium, (c) crate alone, check", "all402.check.alone", "atrium.check.alone"),
+        ("all402 / atrium, head to head, crate alone, CARGO_INCREMENTAL=0 (wall)", "pair.all402.noincr.wall", "pair.atrium.wall"),
+        ("all402 / atrium, head to head, crate alone, incremental (wall)", "pair.all402.incr.wall", "pair.atrium.wall"),
+        ("all402 (no default features) / atrium, (a) clean build", "all402-lean.build.full", "atrium.build.full"),
         ("include / atrium, (a) clean build", "include.build.full", "atrium.build.full"),
         ("include / atrium, (b) crate alone (wall)", "include.build.alone", "atrium.build.alone"),
         ("include / atrium, (b) crate alone, CARGO_INCREMENTAL=0 (wall)", "include.build.alone.noincr", "atrium.build.alone"),

@@ -546,35 +546,58 @@ pub fn serialize_variant<T: Object, S: serde::Serializer>(
     serialize_object(value, Some(tag), serializer)
 }
 
-/// `Debug` of a generated object: its fields, then the unknown properties if there are any.
-pub fn debug_object(
-    f: &mut fmt::Formatter<'_>,
+/// `Debug` of a generated object: `Name { property: value, .. }` with what its `Serialize`
+/// writes (present properties, by wire name, unknown ones included); the value of any property
+/// whose name marks a secret (`password`, `*Jwt`, `*secret*`, `*token`) is `<redacted>`, at any
+/// depth.
+pub fn debug_object<T: serde::Serialize + ?Sized>(
+    value: &T,
     name: &str,
-    fields: &[(&str, &dyn fmt::Debug)],
-    extra: Option<&crate::types::Extra>,
+    f: &mut fmt::Formatter<'_>,
 ) -> fmt::Result {
-    let mut d = f.debug_struct(name);
-    for (k, v) in fields {
-        d.field(k, v);
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => {
+            let mut d = f.debug_struct(name);
+            for (k, v) in &map {
+                d.field(k, &Shown(k, v));
+            }
+            d.finish()
+        }
+        Ok(other) => f.debug_tuple(name).field(&Shown("", &other)).finish(),
+        Err(e) => write!(f, "{name} {{ <not printable: {e}> }}"),
     }
-    if let Some(extra) = extra {
-        if !extra.is_empty() {
-            d.field("extra", extra);
+}
+
+/// Whether a property's name marks its value as a secret, kept out of `Debug` output.
+pub fn is_secret(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    l.contains("password") || l.contains("jwt") || l.contains("secret") || l.ends_with("token")
+}
+
+/// A value inside `Debug` output, under property `key`.
+struct Shown<'a>(&'a str, &'a Value);
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Shown(key, value) = *self;
+        if !value.is_null() && is_secret(key) {
+            return f.write_str("<redacted>");
+        }
+        match value {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::String(s) => write!(f, "{s:?}"),
+            Value::Array(items) => f
+                .debug_list()
+                .entries(items.iter().map(|v| Shown("", v)))
+                .finish(),
+            Value::Object(map) => f
+                .debug_map()
+                .entries(map.iter().map(|(k, v)| (k, Shown(k, v))))
+                .finish(),
         }
     }
-    d.finish()
-}
-
-/// A secret in `Debug` output: shown only as present or absent.
-#[inline]
-pub fn redact_opt<T>(value: &Option<T>) -> Option<Redacted> {
-    value.as_ref().map(|_| Redacted)
-}
-
-/// A nullable secret in `Debug` output: shown only as absent, null or present.
-#[inline]
-pub fn redact_opt2<T>(value: &Option<Option<T>>) -> Option<Option<Redacted>> {
-    value.as_ref().map(|v| v.as_ref().map(|_| Redacted))
 }
 
 /// Reads a union variant of type `T` from `d` and wraps it with `wrap` (the variant's

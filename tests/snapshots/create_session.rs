@@ -53,19 +53,7 @@ pub mod com {
                 impl __fmt::Debug for Input {
                     #[inline]
                     fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
-                        __p::debug_object(
-                            f,
-                            "Input",
-                            &[
-                                ("identifier", &self.identifier),
-                                ("password", &__p::Redacted),
-                                (
-                                    "auth_factor_token",
-                                    &__p::redact_opt(&self.auth_factor_token),
-                                ),
-                            ],
-                            __Some(&self.extra),
-                        )
+                        __p::debug_object(self, "Input", f)
                     }
                 }
                 impl __p::serde::Serialize for Input {
@@ -303,23 +291,7 @@ pub mod com {
                 impl __fmt::Debug for Output {
                     #[inline]
                     fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
-                        __p::debug_object(
-                            f,
-                            "Output",
-                            &[
-                                ("access_jwt", &__p::Redacted),
-                                ("refresh_jwt", &__p::Redacted),
-                                ("handle", &self.handle),
-                                ("did", &self.did),
-                                ("did_doc", &self.did_doc),
-                                ("email", &self.email),
-                                ("email_confirmed", &self.email_confirmed),
-                                ("email_auth_factor", &self.email_auth_factor),
-                                ("active", &self.active),
-                                ("status", &self.status),
-                            ],
-                            __Some(&self.extra),
-                        )
+                        __p::debug_object(self, "Output", f)
                     }
                 }
                 impl __p::serde::Serialize for Output {

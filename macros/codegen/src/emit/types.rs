@@ -177,12 +177,6 @@ pub(crate) fn emit_record(cx: &mut DocCx<'_, '_>, def: &Def, r: &Record) {
     });
 }
 
-/// Names that mark a property as a secret, redacted from `Debug`.
-fn is_secret(wire: &str) -> bool {
-    let l = wire.to_ascii_lowercase();
-    l.contains("password") || l.contains("jwt") || l.contains("secret") || l.ends_with("token")
-}
-
 /// One property as emitted.
 pub(crate) struct FieldInfo<'s> {
     pub wire: String,
@@ -190,7 +184,6 @@ pub(crate) struct FieldInfo<'s> {
     pub inner: TokenStream,
     pub shape: Shape,
     pub default: Option<TokenStream>,
-    pub secret: bool,
     pub schema: &'s Schema,
 }
 
@@ -234,7 +227,6 @@ pub(crate) fn emit_object(
             inner,
             shape,
             default,
-            secret: is_secret(&p.name),
             schema: &p.schema,
         });
     }
@@ -331,28 +323,8 @@ pub(crate) fn emit_object(
         quote!()
     };
 
-    // Debug, secrets redacted.
+    // Debug: the runtime prints what `Serialize` writes, secrets redacted by property name.
     let ident_str = ident.to_string();
-    let debug_fields = fields.iter().map(|f| {
-        let fi = &f.ident;
-        let name = fi.to_string();
-        if !f.secret {
-            return quote!((#name, &self.#fi),);
-        }
-        match f.shape {
-            Shape::Required | Shape::Defaulted => quote!((#name, &__p::Redacted),),
-            Shape::Optional | Shape::NullableRequired => {
-                quote!((#name, &__p::redact_opt(&self.#fi)),)
-            }
-            Shape::NullableOptional => {
-                quote!((#name, &__p::redact_opt2(&self.#fi)),)
-            }
-        }
-    });
-    let debug_extra = match &extra_ident {
-        Some(e) => quote!(__Some(&self.#e)),
-        None => quote!(__None),
-    };
 
     // PartialEq, written out (a derive would add a `StructuralPartialEq` impl per type).
     let mut eq_terms: Vec<TokenStream> = fields
@@ -600,7 +572,7 @@ pub(crate) fn emit_object(
         impl __fmt::Debug for #ident {
             #[inline]
             fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
-                __p::debug_object(f, #ident_str, &[#(#debug_fields)*], #debug_extra)
+                __p::debug_object(self, #ident_str, f)
             }
         }
 
