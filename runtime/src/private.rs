@@ -280,62 +280,62 @@ impl<'de> Deserialize<'de> for LexInt {
     }
 }
 
-/// A generated object's reading side, driven by [`deserialize_object`]: the generated code
-/// says only how to read each property and how to build the value, so every object shares one
-/// map loop.
-pub trait Object: Sized {
+/// What the runtime needs to read a generated object: emitted as an associated constant.
+#[derive(Debug)]
+pub struct ObjectInfo {
     /// What the value is, for "invalid type" errors (`an object (Input)`).
-    const EXPECTING: &'static str;
-    /// The wire names of the properties, in order; [`Object::read`] takes an index into it.
-    const KEYS: &'static [&'static str];
+    pub expecting: &'static str,
+    /// The wire names of the properties, in slot order.
+    pub keys: &'static [&'static str],
     /// For a record: its NSID, which `$type` must name (and must be present).
-    const RECORD: Option<&'static str> = None;
+    pub record: Option<&'static str>,
     /// Whether properties the lexicon does not define are kept (otherwise skipped).
-    const KEEP_EXTRA: bool = true;
-    /// The indexes (into `KEYS`) of the required properties.
-    const REQUIRED: &'static [usize] = &[];
-    /// The values read so far: a tuple (of at most 12, nested beyond) with one `Option` per
-    /// property, in `KEYS` order.
-    type Slots: Slots;
-    /// The value, once the map ends, with defaults applied; `None` when a required property is
-    /// absent.
-    fn build(slots: Self::Slots, extra: crate::types::Extra) -> Option<Self>;
-    /// Writes every present property, then the unknown ones, into a map the caller opened
-    /// (so that a record or a union variant can put `$type` first).
-    fn write<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+    pub keep_extra: bool,
+    /// The indexes (into `keys`) of the required properties.
+    pub required: &'static [usize],
 }
 
 /// The wire name of the first required property not seen (`seen`: a bit per index below 128).
-fn missing<T: Object>(seen: u128) -> &'static str {
-    T::REQUIRED
+fn missing(info: &ObjectInfo, seen: u128) -> &'static str {
+    info.required
         .iter()
         .find(|&&i| i >= 128 || seen & (1 << i) == 0)
-        .and_then(|&i| T::KEYS.get(i).copied())
+        .and_then(|&i| info.keys.get(i).copied())
         .unwrap_or("a required property")
 }
 
-/// Deserializes a generated object (see [`Object`]).
-pub fn deserialize_object<'de, T: Object, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
-    struct V<T>(std::marker::PhantomData<T>);
-    impl<'de, T: Object> Visitor<'de> for V<T> {
+/// Deserializes a generated object: one map loop for every object. The generated code gives
+/// the object's [`ObjectInfo`] and its `build` function, which turns the slots (a tuple of
+/// `Option`s, see [`Slots`]) into the value, or `None` when a required property is absent.
+pub fn deserialize_object<'de, T, S: Slots, D: Deserializer<'de>>(
+    d: D,
+    info: &'static ObjectInfo,
+    build: fn(S, crate::types::Extra) -> Option<T>,
+) -> Result<T, D::Error> {
+    struct V<T, S> {
+        info: &'static ObjectInfo,
+        build: fn(S, crate::types::Extra) -> Option<T>,
+    }
+    impl<'de, T, S: Slots> Visitor<'de> for V<T, S> {
         type Value = T;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(T::EXPECTING)
+            f.write_str(self.info.expecting)
         }
         fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-            let mut slots = T::Slots::default();
+            let info = self.info;
+            let mut slots = S::default();
             let mut extra = crate::types::Extra::new();
             let mut has_type = false;
             let mut seen: u128 = 0;
             while let Some(key) = map.next_key::<Key<'de>>()? {
                 let k = key.as_str();
-                if let Some(i) = T::KEYS.iter().position(|n| *n == k) {
-                    slots.read(i, &mut map, T::KEYS[i])?;
+                if let Some(i) = info.keys.iter().position(|n| *n == k) {
+                    slots.read(i, &mut map, info.keys[i])?;
                     if i < 128 {
                         seen |= 1 << i;
                     }
                 } else if k == "$type" {
-                    match T::RECORD {
+                    match info.record {
                         Some(nsid) => {
                             let t: Key<'de> = map.next_value()?;
                             if t.as_str() != nsid {
@@ -351,23 +351,23 @@ pub fn deserialize_object<'de, T: Object, D: Deserializer<'de>>(d: D) -> Result<
                             map.next_value::<de::IgnoredAny>()?;
                         }
                     }
-                } else if T::KEEP_EXTRA {
+                } else if info.keep_extra {
                     let value = map.next_value()?;
                     extra.insert(key.into_string(), value);
                 } else {
                     map.next_value::<de::IgnoredAny>()?;
                 }
             }
-            if T::RECORD.is_some() && !has_type {
+            if info.record.is_some() && !has_type {
                 return Err(de::Error::missing_field("$type"));
             }
-            match T::build(slots, extra) {
+            match (self.build)(slots, extra) {
                 Some(value) => Ok(value),
-                None => Err(de::Error::missing_field(missing::<T>(seen))),
+                None => Err(de::Error::missing_field(missing(info, seen))),
             }
         }
     }
-    d.deserialize_map(V(std::marker::PhantomData))
+    d.deserialize_map(V { info, build })
 }
 
 /// The values of an object's properties while it is read: `Option<T>` for one property, and
@@ -443,36 +443,39 @@ tuple_slots!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
 tuple_slots!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
 tuple_slots!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
 
-/// Writes an object's properties into a map, one call per property, keeping the first error
-/// (generated `ObjectFields` bodies chain these calls).
-pub struct Fields<'a, M: SerializeMap> {
-    map: &'a mut M,
-    result: Result<(), M::Error>,
+/// Writes a generated object as a map, one chained call per property, keeping the first error.
+pub struct ObjectWriter<S: serde::Serializer> {
+    state: Result<S::SerializeMap, S::Error>,
 }
 
-impl<M: SerializeMap> fmt::Debug for Fields<'_, M> {
+impl<S: serde::Serializer> fmt::Debug for ObjectWriter<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Fields")
-            .field("failed", &self.result.is_err())
+        f.debug_struct("ObjectWriter")
+            .field("failed", &self.state.is_err())
             .finish_non_exhaustive()
     }
 }
 
-impl<'a, M: SerializeMap> Fields<'a, M> {
-    /// Starts writing into `map`.
+impl<S: serde::Serializer> ObjectWriter<S> {
+    /// Opens the map; a record writes `"$type": record` first.
     #[inline]
-    pub fn new(map: &'a mut M) -> Self {
-        Fields {
-            map,
-            result: Ok(()),
+    pub fn new(serializer: S, record: Option<&'static str>) -> Self {
+        let mut state = serializer.serialize_map(None);
+        if let (Some(nsid), Ok(map)) = (record, &mut state) {
+            if let Err(e) = map.serialize_entry("$type", nsid) {
+                state = Err(e);
+            }
         }
+        ObjectWriter { state }
     }
 
     /// Writes `name: value`.
     #[inline]
     pub fn field<T: serde::Serialize + ?Sized>(mut self, name: &'static str, value: &T) -> Self {
-        if self.result.is_ok() {
-            self.result = self.map.serialize_entry(name, value);
+        if let Ok(map) = &mut self.state {
+            if let Err(e) = map.serialize_entry(name, value) {
+                self.state = Err(e);
+            }
         }
         self
     }
@@ -502,48 +505,314 @@ impl<'a, M: SerializeMap> Fields<'a, M> {
         }
     }
 
-    /// Writes the properties the lexicon does not define, and ends.
+    /// Writes the properties the lexicon does not define, and ends the map.
     #[inline]
-    pub fn extra(mut self, extra: &crate::types::Extra) -> Result<(), M::Error> {
-        for (k, v) in extra {
-            if self.result.is_err() {
-                break;
+    pub fn extra(mut self, extra: &crate::types::Extra) -> Result<S::Ok, S::Error> {
+        if let Ok(map) = &mut self.state {
+            for (k, v) in extra {
+                map.serialize_entry(k, v)?;
             }
-            self.result = self.map.serialize_entry(k, v);
         }
-        self.result
+        self.end()
     }
 
-    /// Ends.
+    /// Ends the map.
     #[inline]
-    pub fn end(self) -> Result<(), M::Error> {
-        self.result
+    pub fn end(self) -> Result<S::Ok, S::Error> {
+        self.state?.end()
     }
 }
 
-/// Serializes an object: `$type` first for a record, then its properties.
+/// Serializes a union variant: `"$type": tag`, then the variant's own properties (an object's
+/// `Serialize` opens a map; this puts the tag first and drops a `$type` the variant writes
+/// itself, as a record does).
 #[inline]
-pub fn serialize_object<T: Object, S: serde::Serializer>(
-    value: &T,
-    record: Option<&'static str>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    let mut map = serializer.serialize_map(None)?;
-    if let Some(nsid) = record {
-        map.serialize_entry("$type", nsid)?;
-    }
-    value.write(&mut map)?;
-    map.end()
-}
-
-/// Serializes a union variant: `$type` first, then the variant's properties.
-#[inline]
-pub fn serialize_variant<T: Object, S: serde::Serializer>(
+pub fn serialize_variant<T: serde::Serialize + ?Sized, S: serde::Serializer>(
     value: &T,
     tag: &'static str,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    serialize_object(value, Some(tag), serializer)
+    value.serialize(TypeFirst {
+        inner: serializer,
+        tag,
+    })
+}
+
+/// A serializer that accepts a map only, and writes `"$type": tag` into it first.
+struct TypeFirst<S> {
+    inner: S,
+    tag: &'static str,
+}
+
+/// The map of [`TypeFirst`]: entries keyed `$type` are skipped (the tag is already written).
+struct TypeFirstMap<M> {
+    map: M,
+    skip_value: bool,
+}
+
+impl<M: SerializeMap> SerializeMap for TypeFirstMap<M> {
+    type Ok = M::Ok;
+    type Error = M::Error;
+
+    fn serialize_key<K: serde::Serialize + ?Sized>(&mut self, key: &K) -> Result<(), M::Error> {
+        if is_type_key(key) {
+            self.skip_value = true;
+            return Ok(());
+        }
+        self.map.serialize_key(key)
+    }
+
+    fn serialize_value<V: serde::Serialize + ?Sized>(&mut self, value: &V) -> Result<(), M::Error> {
+        if std::mem::take(&mut self.skip_value) {
+            return Ok(());
+        }
+        self.map.serialize_value(value)
+    }
+
+    fn serialize_entry<K: serde::Serialize + ?Sized, V: serde::Serialize + ?Sized>(
+        &mut self,
+        key: &K,
+        value: &V,
+    ) -> Result<(), M::Error> {
+        if is_type_key(key) {
+            return Ok(());
+        }
+        self.map.serialize_entry(key, value)
+    }
+
+    fn end(self) -> Result<M::Ok, M::Error> {
+        self.map.end()
+    }
+}
+
+/// Whether a map key serializes as the string `$type`.
+fn is_type_key<K: serde::Serialize + ?Sized>(key: &K) -> bool {
+    key.serialize(KeyProbe).unwrap_or(false)
+}
+
+/// Tells whether a value is the string `$type` (every other shape answers `false`).
+struct KeyProbe;
+
+/// The error type of [`KeyProbe`] (never produced for a plain key).
+#[derive(Debug)]
+struct ProbeError;
+
+impl fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a string key")
+    }
+}
+
+impl std::error::Error for ProbeError {}
+
+impl serde::ser::Error for ProbeError {
+    fn custom<T: fmt::Display>(_msg: T) -> Self {
+        ProbeError
+    }
+}
+
+macro_rules! probe_false {
+    ($($name:ident($($arg:ty),*);)*) => {$(
+        fn $name(self, $(_: $arg),*) -> Result<bool, ProbeError> {
+            Ok(false)
+        }
+    )*};
+}
+
+macro_rules! not_a_map {
+    ($($name:ident($($arg:ty),*);)*) => {$(
+        fn $name(self, $(_: $arg),*) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("a union variant must be an object"))
+        }
+    )*};
+}
+
+impl serde::Serializer for KeyProbe {
+    type Ok = bool;
+    type Error = ProbeError;
+    type SerializeSeq = serde::ser::Impossible<bool, ProbeError>;
+    type SerializeTuple = serde::ser::Impossible<bool, ProbeError>;
+    type SerializeTupleStruct = serde::ser::Impossible<bool, ProbeError>;
+    type SerializeTupleVariant = serde::ser::Impossible<bool, ProbeError>;
+    type SerializeMap = serde::ser::Impossible<bool, ProbeError>;
+    type SerializeStruct = serde::ser::Impossible<bool, ProbeError>;
+    type SerializeStructVariant = serde::ser::Impossible<bool, ProbeError>;
+
+    fn serialize_str(self, v: &str) -> Result<bool, ProbeError> {
+        Ok(v == "$type")
+    }
+
+    probe_false! {
+        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32);
+        serialize_i64(i64); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32);
+        serialize_u64(u64); serialize_f32(f32); serialize_f64(f64); serialize_char(char);
+        serialize_bytes(&[u8]); serialize_none(); serialize_unit();
+        serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+
+    fn serialize_some<T: serde::Serialize + ?Sized>(self, _: &T) -> Result<bool, ProbeError> {
+        Ok(false)
+    }
+    fn serialize_newtype_struct<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<bool, ProbeError> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<bool, ProbeError> {
+        Ok(false)
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, ProbeError> {
+        Err(ProbeError)
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, ProbeError> {
+        Err(ProbeError)
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, ProbeError> {
+        Err(ProbeError)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, ProbeError> {
+        Err(ProbeError)
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, ProbeError> {
+        Err(ProbeError)
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, ProbeError> {
+        Err(ProbeError)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, ProbeError> {
+        Err(ProbeError)
+    }
+}
+
+impl<S: serde::Serializer> serde::Serializer for TypeFirst<S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = serde::ser::Impossible<S::Ok, S::Error>;
+    type SerializeTuple = serde::ser::Impossible<S::Ok, S::Error>;
+    type SerializeTupleStruct = serde::ser::Impossible<S::Ok, S::Error>;
+    type SerializeTupleVariant = serde::ser::Impossible<S::Ok, S::Error>;
+    type SerializeMap = TypeFirstMap<S::SerializeMap>;
+    type SerializeStruct = serde::ser::Impossible<S::Ok, S::Error>;
+    type SerializeStructVariant = serde::ser::Impossible<S::Ok, S::Error>;
+
+    fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
+        let mut map = self.inner.serialize_map(len.map(|n| n + 1))?;
+        map.serialize_entry("$type", self.tag)?;
+        Ok(TypeFirstMap {
+            map,
+            skip_value: false,
+        })
+    }
+
+    not_a_map! {
+        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32);
+        serialize_i64(i64); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32);
+        serialize_u64(u64); serialize_f32(f32); serialize_f64(f64); serialize_char(char);
+        serialize_str(&str); serialize_bytes(&[u8]); serialize_none(); serialize_unit();
+        serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+
+    fn serialize_some<T: serde::Serialize + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_struct<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<S::Ok, S::Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom(
+            "a union variant must be an object",
+        ))
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
+        Err(serde::ser::Error::custom(
+            "a union variant must be an object",
+        ))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, S::Error> {
+        Err(serde::ser::Error::custom(
+            "a union variant must be an object",
+        ))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, S::Error> {
+        Err(serde::ser::Error::custom(
+            "a union variant must be an object",
+        ))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, S::Error> {
+        Err(serde::ser::Error::custom(
+            "a union variant must be an object",
+        ))
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, S::Error> {
+        Err(serde::ser::Error::custom(
+            "a union variant must be an object",
+        ))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, S::Error> {
+        Err(serde::ser::Error::custom(
+            "a union variant must be an object",
+        ))
+    }
 }
 
 /// `Debug` of a generated object: `Name { property: value, .. }` with what its `Serialize`

@@ -340,13 +340,6 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
-impl Validate for () {
-    #[inline]
-    fn validate(&self) -> Result<(), ValidationError> {
-        Ok(())
-    }
-}
-
 impl Validate for bool {
     #[inline]
     fn validate(&self) -> Result<(), ValidationError> {

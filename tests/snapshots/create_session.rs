@@ -40,6 +40,33 @@ pub mod com {
                             extra: __t::Extra::new(),
                         }
                     }
+                    /// How the runtime reads this object.
+                    const __INFO: __p::ObjectInfo = __p::ObjectInfo {
+                        expecting: "an object (Input)",
+                        keys: &["identifier", "password", "authFactorToken"],
+                        record: __None,
+                        keep_extra: true,
+                        required: &[0, 1],
+                    };
+                    /// The value from the slots read, or `None` when a required property is absent.
+                    #[inline]
+                    fn __build(
+                        s: (__Opt<__Str>, __Opt<__Str>, __Opt<__Str>),
+                        extra: __t::Extra,
+                    ) -> __Opt<Self> {
+                        let (f0, f1, f2) = s;
+                        match (f0, f1) {
+                            (__Some(f0), __Some(f1)) => {
+                                __Some(Self {
+                                    identifier: f0,
+                                    password: f1,
+                                    auth_factor_token: f2,
+                                    extra: extra,
+                                })
+                            }
+                            _ => __None,
+                        }
+                    }
                 }
                 impl ::core::cmp::PartialEq for Input {
                     #[inline]
@@ -62,50 +89,22 @@ pub mod com {
                         &self,
                         serializer: S,
                     ) -> __Res<S::Ok, S::Error> {
-                        __p::serialize_object(self, __None, serializer)
+                        __p::ObjectWriter::new(serializer, __None)
+                            .field("identifier", &self.identifier)
+                            .field("password", &self.password)
+                            .optional("authFactorToken", &self.auth_factor_token)
+                            .extra(&self.extra)
                     }
                 }
                 impl<'de> __p::serde::Deserialize<'de> for Input {
                     fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> __Res<Self, D::Error> {
-                        __p::deserialize_object(deserializer)
-                    }
-                }
-                impl __p::Object for Input {
-                    const EXPECTING: &'static str = "an object (Input)";
-                    const KEYS: &'static [&'static str] = &[
-                        "identifier",
-                        "password",
-                        "authFactorToken",
-                    ];
-                    const REQUIRED: &'static [usize] = &[0, 1];
-                    type Slots = (__Opt<__Str>, __Opt<__Str>, __Opt<__Str>);
-                    #[inline]
-                    fn build(s: Self::Slots, extra: __t::Extra) -> __Opt<Self> {
-                        let (f0, f1, f2) = s;
-                        match (f0, f1) {
-                            (__Some(f0), __Some(f1)) => {
-                                __Some(Self {
-                                    identifier: f0,
-                                    password: f1,
-                                    auth_factor_token: f2,
-                                    extra: extra,
-                                })
-                            }
-                            _ => __None,
-                        }
-                    }
-                    #[inline]
-                    fn write<M: __p::serde::ser::SerializeMap>(
-                        &self,
-                        map: &mut M,
-                    ) -> __Res<(), M::Error> {
-                        __p::Fields::new(map)
-                            .field("identifier", &self.identifier)
-                            .field("password", &self.password)
-                            .optional("authFactorToken", &self.auth_factor_token)
-                            .extra(&self.extra)
+                        __p::deserialize_object(
+                            deserializer,
+                            &Self::__INFO,
+                            Self::__build,
+                        )
                     }
                 }
                 impl ::atlex::Validate for Input {
@@ -274,6 +273,62 @@ pub mod com {
                             extra: __t::Extra::new(),
                         }
                     }
+                    /// How the runtime reads this object.
+                    const __INFO: __p::ObjectInfo = __p::ObjectInfo {
+                        expecting: "an object (Output)",
+                        keys: &[
+                            "accessJwt",
+                            "refreshJwt",
+                            "handle",
+                            "did",
+                            "didDoc",
+                            "email",
+                            "emailConfirmed",
+                            "emailAuthFactor",
+                            "active",
+                            "status",
+                        ],
+                        record: __None,
+                        keep_extra: true,
+                        required: &[0, 1, 2, 3],
+                    };
+                    /// The value from the slots read, or `None` when a required property is absent.
+                    #[inline]
+                    fn __build(
+                        s: (
+                            __Opt<__Str>,
+                            __Opt<__Str>,
+                            __Opt<__t::Handle>,
+                            __Opt<__t::Did>,
+                            __Opt<__t::Unknown>,
+                            __Opt<__Str>,
+                            __Opt<bool>,
+                            __Opt<bool>,
+                            __Opt<bool>,
+                            __Opt<OutputStatus>,
+                        ),
+                        extra: __t::Extra,
+                    ) -> __Opt<Self> {
+                        let (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9) = s;
+                        match (f0, f1, f2, f3) {
+                            (__Some(f0), __Some(f1), __Some(f2), __Some(f3)) => {
+                                __Some(Self {
+                                    access_jwt: f0,
+                                    refresh_jwt: f1,
+                                    handle: f2,
+                                    did: f3,
+                                    did_doc: f4,
+                                    email: f5,
+                                    email_confirmed: f6,
+                                    email_auth_factor: f7,
+                                    active: f8,
+                                    status: f9,
+                                    extra: extra,
+                                })
+                            }
+                            _ => __None,
+                        }
+                    }
                 }
                 impl ::core::cmp::PartialEq for Output {
                     #[inline]
@@ -300,71 +355,7 @@ pub mod com {
                         &self,
                         serializer: S,
                     ) -> __Res<S::Ok, S::Error> {
-                        __p::serialize_object(self, __None, serializer)
-                    }
-                }
-                impl<'de> __p::serde::Deserialize<'de> for Output {
-                    fn deserialize<D: __p::serde::Deserializer<'de>>(
-                        deserializer: D,
-                    ) -> __Res<Self, D::Error> {
-                        __p::deserialize_object(deserializer)
-                    }
-                }
-                impl __p::Object for Output {
-                    const EXPECTING: &'static str = "an object (Output)";
-                    const KEYS: &'static [&'static str] = &[
-                        "accessJwt",
-                        "refreshJwt",
-                        "handle",
-                        "did",
-                        "didDoc",
-                        "email",
-                        "emailConfirmed",
-                        "emailAuthFactor",
-                        "active",
-                        "status",
-                    ];
-                    const REQUIRED: &'static [usize] = &[0, 1, 2, 3];
-                    type Slots = (
-                        __Opt<__Str>,
-                        __Opt<__Str>,
-                        __Opt<__t::Handle>,
-                        __Opt<__t::Did>,
-                        __Opt<__t::Unknown>,
-                        __Opt<__Str>,
-                        __Opt<bool>,
-                        __Opt<bool>,
-                        __Opt<bool>,
-                        __Opt<OutputStatus>,
-                    );
-                    #[inline]
-                    fn build(s: Self::Slots, extra: __t::Extra) -> __Opt<Self> {
-                        let (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9) = s;
-                        match (f0, f1, f2, f3) {
-                            (__Some(f0), __Some(f1), __Some(f2), __Some(f3)) => {
-                                __Some(Self {
-                                    access_jwt: f0,
-                                    refresh_jwt: f1,
-                                    handle: f2,
-                                    did: f3,
-                                    did_doc: f4,
-                                    email: f5,
-                                    email_confirmed: f6,
-                                    email_auth_factor: f7,
-                                    active: f8,
-                                    status: f9,
-                                    extra: extra,
-                                })
-                            }
-                            _ => __None,
-                        }
-                    }
-                    #[inline]
-                    fn write<M: __p::serde::ser::SerializeMap>(
-                        &self,
-                        map: &mut M,
-                    ) -> __Res<(), M::Error> {
-                        __p::Fields::new(map)
+                        __p::ObjectWriter::new(serializer, __None)
                             .field("accessJwt", &self.access_jwt)
                             .field("refreshJwt", &self.refresh_jwt)
                             .field("handle", &self.handle)
@@ -376,6 +367,17 @@ pub mod com {
                             .optional("active", &self.active)
                             .optional("status", &self.status)
                             .extra(&self.extra)
+                    }
+                }
+                impl<'de> __p::serde::Deserialize<'de> for Output {
+                    fn deserialize<D: __p::serde::Deserializer<'de>>(
+                        deserializer: D,
+                    ) -> __Res<Self, D::Error> {
+                        __p::deserialize_object(
+                            deserializer,
+                            &Self::__INFO,
+                            Self::__build,
+                        )
                     }
                 }
                 impl ::atlex::Validate for Output {

@@ -19,15 +19,9 @@ pub trait JsonPayload:
 {
 }
 
-/// Every generated object is a JSON body.
+/// Every type that reads and writes JSON and validates (every generated type) is a JSON body.
 impl<T> JsonPayload for T where
-    T: crate::__private::Object
-        + serde::Serialize
-        + serde::de::DeserializeOwned
-        + Validate
-        + Send
-        + Sync
-        + 'static
+    T: serde::Serialize + serde::de::DeserializeOwned + Validate + Send + Sync + 'static
 {
 }
 

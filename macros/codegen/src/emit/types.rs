@@ -506,17 +506,8 @@ pub(crate) fn emit_object(
         .filter(|(_, f)| matches!(f.shape, Shape::Required | Shape::NullableRequired))
         .map(|(i, _)| proc_macro2::Literal::usize_unsuffixed(i))
         .collect();
-    let required_const = (!required_idx.is_empty())
-        .then(|| quote!(const REQUIRED: &'static [usize] = &[#(#required_idx),*];));
     let extra_unused = extra_ident.is_none().then(|| quote!(let _ = extra;));
-    let keep_extra = extra_ident.is_none().then(|| {
-        quote!(
-            const KEEP_EXTRA: bool = false;
-        )
-    });
-    let record_const = opts
-        .record_nsid
-        .map(|nsid| quote!(const RECORD: __Opt<&'static str> = __Some(#nsid);));
+    let keep_extra = extra_ident.is_some();
     let expecting = match opts.record_nsid {
         Some(nsid) => format!("a {nsid} record"),
         None => format!("an object ({ident_str})"),
@@ -558,6 +549,24 @@ pub(crate) fn emit_object(
                     #absent_init
                 }
             }
+
+            /// How the runtime reads this object.
+            const __INFO: __p::ObjectInfo = __p::ObjectInfo {
+                expecting: #expecting,
+                keys: &[#(#keys),*],
+                record: #ser_type,
+                keep_extra: #keep_extra,
+                required: &[#(#required_idx),*],
+            };
+
+            /// The value from the slots read, or `None` when a required property is absent.
+            #[inline]
+            fn __build(s: #slots_ty, extra: __t::Extra) -> __Opt<Self> {
+                #extra_unused
+                #destructure
+                #absent_calc
+                #build_value
+            }
         }
 
         #default_impl
@@ -582,7 +591,7 @@ pub(crate) fn emit_object(
                 &self,
                 serializer: S,
             ) -> __Res<S::Ok, S::Error> {
-                __p::serialize_object(self, #ser_type, serializer)
+                __p::ObjectWriter::new(serializer, #ser_type) #(#ser_fields)* #ser_end
             }
         }
 
@@ -590,33 +599,7 @@ pub(crate) fn emit_object(
             fn deserialize<D: __p::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> __Res<Self, D::Error> {
-                __p::deserialize_object(deserializer)
-            }
-        }
-
-        impl __p::Object for #ident {
-            const EXPECTING: &'static str = #expecting;
-            const KEYS: &'static [&'static str] = &[#(#keys),*];
-            #record_const
-            #keep_extra
-            #required_const
-            type Slots = #slots_ty;
-            #[inline]
-            fn build(
-                s: Self::Slots,
-                extra: __t::Extra,
-            ) -> __Opt<Self> {
-                #extra_unused
-                #destructure
-                #absent_calc
-                #build_value
-            }
-            #[inline]
-            fn write<M: __p::serde::ser::SerializeMap>(
-                &self,
-                map: &mut M,
-            ) -> __Res<(), M::Error> {
-                __p::Fields::new(map) #(#ser_fields)* #ser_end
+                __p::deserialize_object(deserializer, &Self::__INFO, Self::__build)
             }
         }
 
@@ -1090,6 +1073,5 @@ pub(crate) fn emit_union(
             }
         }
 
-        impl __p::JsonPayload for #ident {}
     });
 }
