@@ -307,7 +307,7 @@ fn missing(info: &ObjectInfo, seen: u128) -> &'static str {
 /// Deserializes a generated object: one map loop for every object. The generated code gives
 /// the object's [`ObjectInfo`] and its `build` function, which turns the slots (a tuple of
 /// `Option`s, see [`Slots`]) into the value, or `None` when a required property is absent.
-pub fn deserialize_object<'de, T, S: Slots, D: Deserializer<'de>>(
+pub fn deserialize_object<'de, T, S: Slots<'de>, D: Deserializer<'de>>(
     d: D,
     info: &'static ObjectInfo,
     build: fn(S, crate::types::Extra) -> Option<T>,
@@ -316,7 +316,7 @@ pub fn deserialize_object<'de, T, S: Slots, D: Deserializer<'de>>(
         info: &'static ObjectInfo,
         build: fn(S, crate::types::Extra) -> Option<T>,
     }
-    impl<'de, T, S: Slots> Visitor<'de> for V<T, S> {
+    impl<'de, T, S: Slots<'de>> Visitor<'de> for V<T, S> {
         type Value = T;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str(self.info.expecting)
@@ -372,12 +372,12 @@ pub fn deserialize_object<'de, T, S: Slots, D: Deserializer<'de>>(
 
 /// The values of an object's properties while it is read: `Option<T>` for one property, and
 /// tuples of slots for several (so the generated code only names the slot types).
-pub trait Slots: Default {
+pub trait Slots<'de>: Default {
     /// How many properties this holds.
     const WIDTH: usize;
     /// Reads property `index` (counted within this slot) from `map`; `name` is its wire name,
     /// for the error when it comes twice.
-    fn read<'de, M: de::MapAccess<'de>>(
+    fn read<M: de::MapAccess<'de>>(
         &mut self,
         index: usize,
         map: &mut M,
@@ -385,11 +385,11 @@ pub trait Slots: Default {
     ) -> Result<(), M::Error>;
 }
 
-impl<T: de::DeserializeOwned> Slots for Option<T> {
+impl<'de, T: Deserialize<'de>> Slots<'de> for Option<T> {
     const WIDTH: usize = 1;
 
     #[inline]
-    fn read<'de, M: de::MapAccess<'de>>(
+    fn read<M: de::MapAccess<'de>>(
         &mut self,
         _index: usize,
         map: &mut M,
@@ -405,12 +405,12 @@ impl<T: de::DeserializeOwned> Slots for Option<T> {
 
 macro_rules! tuple_slots {
     ($($t:ident $i:tt),*) => {
-        impl<$($t: Slots),*> Slots for ($($t,)*) {
+        impl<'de, $($t: Slots<'de>),*> Slots<'de> for ($($t,)*) {
             const WIDTH: usize = 0 $(+ $t::WIDTH)*;
 
             #[inline]
             #[allow(unused_assignments, unused_mut, unused_variables)]
-            fn read<'de, M: de::MapAccess<'de>>(
+            fn read<M: de::MapAccess<'de>>(
                 &mut self,
                 index: usize,
                 map: &mut M,
@@ -896,4 +896,138 @@ pub fn debug_variant(
     value: &dyn fmt::Debug,
 ) -> fmt::Result {
     f.debug_tuple(name).field(value).finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record as generated code writes and reads one.
+    #[derive(Debug, PartialEq)]
+    struct Pin {
+        note: String,
+        count: Option<i64>,
+        extra: crate::types::Extra,
+    }
+
+    const PIN: ObjectInfo = ObjectInfo {
+        expecting: "a com.example.pin record",
+        keys: &["note", "count"],
+        record: Some("com.example.pin"),
+        keep_extra: true,
+        required: &[0],
+    };
+
+    fn build(s: (Option<String>, Option<LexInt>), extra: crate::types::Extra) -> Option<Pin> {
+        let (note, count) = s;
+        match (note,) {
+            (Some(note),) => Some(Pin {
+                note,
+                count: opt_int(count),
+                extra,
+            }),
+            _ => None,
+        }
+    }
+
+    impl serde::Serialize for Pin {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            ObjectWriter::new(s, Some("com.example.pin"))
+                .field("note", &self.note)
+                .optional("count", &self.count)
+                .extra(&self.extra)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Pin {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            deserialize_object(d, &PIN, build)
+        }
+    }
+
+    #[test]
+    fn objects_read_and_write_through_the_shared_loop() {
+        let text = r#"{"$type":"com.example.pin","note":"hi","count":4.0,"other":[1]}"#;
+        let pin: Pin = serde_json::from_str(text).unwrap();
+        assert_eq!(pin.note, "hi");
+        assert_eq!(pin.count, Some(4));
+        assert_eq!(pin.extra["other"], serde_json::json!([1]));
+        let back = serde_json::to_string(&pin).unwrap();
+        assert_eq!(
+            back,
+            r#"{"$type":"com.example.pin","note":"hi","count":4,"other":[1]}"#
+        );
+
+        let missing = serde_json::from_str::<Pin>(r#"{"$type":"com.example.pin"}"#).unwrap_err();
+        assert!(
+            missing.to_string().contains("missing field `note`"),
+            "{missing}"
+        );
+        let twice =
+            serde_json::from_str::<Pin>(r#"{"$type":"com.example.pin","note":"a","note":"b"}"#)
+                .unwrap_err();
+        assert!(
+            twice.to_string().contains("duplicate field `note`"),
+            "{twice}"
+        );
+        let untyped = serde_json::from_str::<Pin>(r#"{"note":"a"}"#).unwrap_err();
+        assert!(
+            untyped.to_string().contains("missing field `$type`"),
+            "{untyped}"
+        );
+        let wrong =
+            serde_json::from_str::<Pin>(r#"{"$type":"com.example.other","note":"a"}"#).unwrap_err();
+        assert!(wrong.to_string().contains("expected $type"), "{wrong}");
+    }
+
+    #[test]
+    fn a_union_variant_gets_one_type_first() {
+        let pin = Pin {
+            note: "hi".into(),
+            count: None,
+            extra: Default::default(),
+        };
+        // A record as a union variant: the union's tag first, the record's own `$type` dropped.
+        let mut out = Vec::new();
+        serialize_variant(
+            &pin,
+            "com.example.pin",
+            &mut serde_json::Serializer::new(&mut out),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"$type":"com.example.pin","note":"hi"}"#
+        );
+        // Only objects can be variants.
+        let mut out = Vec::new();
+        let err = serialize_variant(&"text", "a.b.c", &mut serde_json::Serializer::new(&mut out))
+            .unwrap_err();
+        assert!(err.to_string().contains("must be an object"), "{err}");
+    }
+
+    #[test]
+    fn debug_redacts_secrets_at_any_depth() {
+        let value = serde_json::json!({
+            "handle": "alice.test",
+            "password": "hunter2",
+            "nested": {"accessJwt": "eyJ", "items": [{"refreshToken": "r"}]},
+            "emailAuthFactor": null
+        });
+        struct Shown<'a>(&'a serde_json::Value);
+        impl fmt::Debug for Shown<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                debug_object(self.0, "Input", f)
+            }
+        }
+        let text = format!("{:?}", Shown(&value));
+        for secret in ["hunter2", "eyJ", "\"r\""] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(
+            text.contains("alice.test") && text.contains("<redacted>"),
+            "{text}"
+        );
+        assert!(text.starts_with("Input {"), "{text}");
+    }
 }

@@ -646,4 +646,48 @@ mod tests {
         assert!(check::graphemes("e\u{301}e\u{301}", None, Some(2)).is_ok());
         assert!(check::graphemes("e\u{301}e\u{301}", None, Some(1)).is_err());
     }
+
+    #[test]
+    fn checks_tables_apply_through_options_boxes_and_arrays() {
+        const TAG: Checks = Checks {
+            max_length: Some(3),
+            ..Checks::NONE
+        };
+        const TAGS: Checks = Checks {
+            max_length: Some(2),
+            items: Some(&TAG),
+            ..Checks::NONE
+        };
+        let tags: Option<Vec<String>> = Some(vec!["ok".into(), "long".into()]);
+        let e = check_fields(&[("tags", &tags, &TAGS)]).unwrap_err();
+        assert_eq!(e.path_string(), "tags[1]");
+        assert_eq!(e.rule(), &Rule::MaxLength { max: 3, actual: 4 });
+        let too_many: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
+        let e = check_fields(&[("tags", &too_many, &TAGS)]).unwrap_err();
+        assert_eq!(e.rule(), &Rule::MaxItems { max: 2, actual: 3 });
+        let absent: Option<Vec<String>> = None;
+        assert!(check_fields(&[("tags", &absent, &TAGS)]).is_ok());
+
+        const RANGE: Checks = Checks {
+            minimum: Some(1),
+            maximum: Some(10),
+            ..Checks::NONE
+        };
+        let boxed: Box<i64> = Box::new(11);
+        let e = check_fields(&[("n", &boxed, &RANGE)]).unwrap_err();
+        assert_eq!(e.path_string(), "n");
+        assert_eq!(
+            e.rule(),
+            &Rule::Maximum {
+                max: 10,
+                actual: 11
+            }
+        );
+        const ONE_OF: Checks = Checks {
+            ints: Some(&[1, 2]),
+            ..Checks::NONE
+        };
+        assert!(check_fields(&[("n", &2i64, &ONE_OF)]).is_ok());
+        assert!(check_fields(&[("n", &3i64, &ONE_OF)]).is_err());
+    }
 }
