@@ -168,7 +168,7 @@ def summary(path):
               "still costs something.\n")
         print("| variant | file KiB | check s | check saves | build s | build saves |")
         print("|---|---|---|---|---|---|")
-        for spec in ("none", "Object", "Serialize+Deserialize", "Validate", "Debug+Display", "PartialEq",
+        for spec in ("none", "Serialize+Deserialize", "Validate", "Debug+Display", "PartialEq",
                      "UnionTag", "all"):
             c, b, kib = get(f"variant.{spec}.check"), get(f"variant.{spec}.build"), get(f"variant.{spec}.kib")
             dc = f"{base_c - c:.2f} s ({100 * (base_c - c) / base_c:.0f}%)" if isinstance(c, float) and spec != "none" else ""
