@@ -193,19 +193,6 @@ impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for PrependType<A> {
     }
 }
 
-/// Writes an optional property when it is present.
-#[inline]
-pub fn optional_entry<M: SerializeMap, T: serde::Serialize>(
-    map: &mut M,
-    name: &'static str,
-    value: &Option<T>,
-) -> Result<(), M::Error> {
-    match value {
-        Some(v) => map.serialize_entry(name, v),
-        None => Ok(()),
-    }
-}
-
 /// A union's `$type` names a lexicon definition: an NSID, optionally with `#name`.
 fn check_type_ref(tag: &str) -> Result<(), String> {
     let (nsid, name) = match tag.split_once('#') {
@@ -538,6 +525,11 @@ pub fn serialize_variant<T: serde::Serialize + ?Sized, S: serde::Serializer>(
     })
 }
 
+/// The error of [`TypeFirst`] for anything but a map.
+fn not_an_object<E: serde::ser::Error>() -> E {
+    E::custom("a union variant must be an object")
+}
+
 /// A serializer that accepts a map only, and writes `"$type": tag` into it first.
 struct TypeFirst<S> {
     inner: S,
@@ -622,7 +614,7 @@ macro_rules! probe_false {
 macro_rules! not_a_map {
     ($($name:ident($($arg:ty),*);)*) => {$(
         fn $name(self, $(_: $arg),*) -> Result<S::Ok, S::Error> {
-            Err(serde::ser::Error::custom("a union variant must be an object"))
+            Err(not_an_object())
         }
     )*};
 }
@@ -759,28 +751,20 @@ impl<S: serde::Serializer> serde::Serializer for TypeFirst<S> {
         _: &'static str,
         _: &T,
     ) -> Result<S::Ok, S::Error> {
-        Err(serde::ser::Error::custom(
-            "a union variant must be an object",
-        ))
+        Err(not_an_object())
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
-        Err(serde::ser::Error::custom(
-            "a union variant must be an object",
-        ))
+        Err(not_an_object())
     }
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, S::Error> {
-        Err(serde::ser::Error::custom(
-            "a union variant must be an object",
-        ))
+        Err(not_an_object())
     }
     fn serialize_tuple_struct(
         self,
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleStruct, S::Error> {
-        Err(serde::ser::Error::custom(
-            "a union variant must be an object",
-        ))
+        Err(not_an_object())
     }
     fn serialize_tuple_variant(
         self,
@@ -789,18 +773,14 @@ impl<S: serde::Serializer> serde::Serializer for TypeFirst<S> {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleVariant, S::Error> {
-        Err(serde::ser::Error::custom(
-            "a union variant must be an object",
-        ))
+        Err(not_an_object())
     }
     fn serialize_struct(
         self,
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStruct, S::Error> {
-        Err(serde::ser::Error::custom(
-            "a union variant must be an object",
-        ))
+        Err(not_an_object())
     }
     fn serialize_struct_variant(
         self,
@@ -809,9 +789,7 @@ impl<S: serde::Serializer> serde::Serializer for TypeFirst<S> {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStructVariant, S::Error> {
-        Err(serde::ser::Error::custom(
-            "a union variant must be an object",
-        ))
+        Err(not_an_object())
     }
 }
 

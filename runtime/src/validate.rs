@@ -559,8 +559,6 @@ pub mod check {
         }
     }
 
-    pub use super::each_item as each;
-
     /// Equality of a boolean with its `const`.
     #[inline]
     pub fn bool_eq(value: bool, expected: bool) -> Result<(), ValidationError> {
@@ -591,18 +589,6 @@ pub mod check {
         }
         Ok(())
     }
-}
-
-/// Checks of every element of an array, each error placed at its index.
-#[doc(hidden)]
-pub fn each_item<T>(
-    items: &[T],
-    mut f: impl FnMut(&T) -> Result<(), ValidationError>,
-) -> Result<(), ValidationError> {
-    for (i, item) in items.iter().enumerate() {
-        f(item).map_err(|e| e.in_index(i))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

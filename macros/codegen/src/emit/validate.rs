@@ -1,7 +1,7 @@
 //! Validation: the checks of a schema as `atlex::__private::Checks` tables.
 
 use super::DocCx;
-use crate::model::{DefKind, Kind, Schema};
+use crate::model::{DefKind, Kind, Located, Schema};
 use crate::resolve::Target;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -18,11 +18,20 @@ pub(crate) fn checks_desc(
     depth: usize,
 ) -> Option<TokenStream> {
     let mut set: Vec<TokenStream> = Vec::new();
-    let u = |name: &str, v: Option<u64>, set: &mut Vec<TokenStream>| {
+    // `name: Some(limit)` for a limit the lexicon gives.
+    let u = |name: &str, v: &Option<Located<u64>>, set: &mut Vec<TokenStream>| {
         if let Some(v) = v {
-            let id = quote::format_ident!("{}", name);
+            let (id, v) = (quote::format_ident!("{}", name), v.value);
             set.push(quote!(#id: __Some(#v)));
         }
+    };
+    // `min_<what>` and `max_<what>`.
+    let bounds = |what: &str,
+                  min: &Option<Located<u64>>,
+                  max: &Option<Located<u64>>,
+                  set: &mut Vec<TokenStream>| {
+        u(&format!("min_{what}"), min, set);
+        u(&format!("max_{what}"), max, set);
     };
     match &schema.kind {
         Kind::Null | Kind::CidLink => return None,
@@ -55,61 +64,25 @@ pub(crate) fn checks_desc(
             if c.format.is_none() && (c.enum_.is_some() || !c.known_values.is_empty()) {
                 return Some(quote!(__p::Checks::NONE));
             }
-            u(
-                "min_length",
-                c.min_length.as_ref().map(|m| m.value),
-                &mut set,
-            );
-            u(
-                "max_length",
-                c.max_length.as_ref().map(|m| m.value),
-                &mut set,
-            );
-            u(
-                "min_graphemes",
-                c.min_graphemes.as_ref().map(|m| m.value),
-                &mut set,
-            );
-            u(
-                "max_graphemes",
-                c.max_graphemes.as_ref().map(|m| m.value),
-                &mut set,
-            );
+            bounds("length", &c.min_length, &c.max_length, &mut set);
+            bounds("graphemes", &c.min_graphemes, &c.max_graphemes, &mut set);
             if let Some(k) = &c.const_ {
                 let k = &k.value;
                 set.push(quote!(strs: __Some(&[#k])));
             }
         }
         Kind::Bytes(c) => {
-            u(
-                "min_length",
-                c.min_length.as_ref().map(|m| m.value),
-                &mut set,
-            );
-            u(
-                "max_length",
-                c.max_length.as_ref().map(|m| m.value),
-                &mut set,
-            );
+            bounds("length", &c.min_length, &c.max_length, &mut set);
         }
         Kind::Blob(c) => {
             if let Some(a) = &c.accept {
                 let accept = a.value.iter().map(|x| x.value.as_str());
                 set.push(quote!(accept: __Some(&[#(#accept),*])));
             }
-            u("max_size", c.max_size.as_ref().map(|m| m.value), &mut set);
+            u("max_size", &c.max_size, &mut set);
         }
         Kind::Array(items, c) => {
-            u(
-                "min_length",
-                c.min_length.as_ref().map(|m| m.value),
-                &mut set,
-            );
-            u(
-                "max_length",
-                c.max_length.as_ref().map(|m| m.value),
-                &mut set,
-            );
+            bounds("length", &c.min_length, &c.max_length, &mut set);
             if let Some(inner) = checks_desc(cx, items, depth) {
                 set.push(quote!(items: __Some(&#inner)));
             }
