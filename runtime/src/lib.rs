@@ -27,6 +27,8 @@
 
 extern crate self as atlex;
 
+#[cfg(feature = "cbor")]
+pub mod cbor;
 mod private;
 mod record;
 pub mod types;

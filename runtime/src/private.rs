@@ -1,8 +1,9 @@
 //! Helpers that generated code calls. Not a public API: reached through `atlex::__private`.
 
+use crate::types::{Data, DataMap};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::SerializeMap;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fmt;
 
 /// A map key or short string, borrowed from the input when the deserializer allows.
@@ -12,6 +13,10 @@ pub enum Key<'de> {
     Borrowed(&'de str),
     /// Copied (escaped strings, readers).
     Owned(String),
+    /// The `$type` a union put before its variant's properties (the union read it; the
+    /// variant's own input may or may not have had it first). Never produced by an input's
+    /// own keys: a union gives this key as bytes, which no format gives for a map key.
+    UnionTag,
 }
 
 impl Key<'_> {
@@ -20,6 +25,7 @@ impl Key<'_> {
         match self {
             Key::Borrowed(s) => s,
             Key::Owned(s) => s,
+            Key::UnionTag => "$type",
         }
     }
 
@@ -28,6 +34,7 @@ impl Key<'_> {
         match self {
             Key::Borrowed(s) => s.to_owned(),
             Key::Owned(s) => s,
+            Key::UnionTag => "$type".to_owned(),
         }
     }
 }
@@ -49,6 +56,13 @@ impl<'de> Deserialize<'de> for Key<'de> {
             fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
                 Ok(Key::Owned(v))
             }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Key<'de>, E> {
+                if v == UNION_TAG {
+                    Ok(Key::UnionTag)
+                } else {
+                    Err(E::invalid_type(de::Unexpected::Bytes(v), &self))
+                }
+            }
         }
         d.deserialize_str(V)
     }
@@ -64,11 +78,11 @@ impl fmt::Debug for Redacted {
     }
 }
 
-/// The `$type` of a union value.
-pub fn union_tag<E: de::Error>(object: &Map<String, Value>) -> Result<String, E> {
+/// The `$type` of a union value read whole.
+fn union_tag<E: de::Error>(object: &DataMap) -> Result<String, E> {
     match object.get("$type") {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) => Err(E::custom("a union value has an empty $type")),
+        Some(Data::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(Data::String(_)) => Err(E::custom("a union value has an empty $type")),
         Some(_) => Err(E::custom("a union value's $type must be a string")),
         None => Err(E::custom("a union value needs a $type naming its variant")),
     }
@@ -115,6 +129,9 @@ pub trait UnionTag: Sized {
     fn from_tagged<'de, D: Deserializer<'de>>(tag: &str, d: D) -> Result<Self, D::Error>;
 }
 
+/// The key a union gives its variant for the `$type` it read, as bytes (see [`Key::UnionTag`]).
+const UNION_TAG: &[u8] = b"$type";
+
 /// Deserializes a union: when `$type` is the object's first key (as writers put it), the
 /// variant reads the rest of the object straight from the input; otherwise the object is
 /// buffered first to find its `$type`.
@@ -141,16 +158,30 @@ pub fn deserialize_union<'de, U: UnionTag, D: Deserializer<'de>>(d: D) -> Result
                 };
                 return U::from_tagged(tag.as_str(), de::value::MapAccessDeserializer::new(rest));
             }
-            let mut object = Map::new();
-            let value: Value = map.next_value()?;
+            // `$type` comes later (in DAG-CBOR's key order it often does): the object is read
+            // into the data model first, links and bytes kept as such.
+            let mut object = DataMap::new();
+            let value: Data = map.next_value()?;
             object.insert(first.into_string(), value);
             while let Some(k) = map.next_key::<String>()? {
-                let v: Value = map.next_value()?;
+                let v: Data = map.next_value()?;
+                if object.contains_key(&k) {
+                    return Err(de::Error::custom(format_args!("duplicate field `{k}`")));
+                }
                 object.insert(k, v);
             }
             let tag: String = union_tag(&object)?;
             check_type_ref(&tag).map_err(de::Error::custom)?;
-            U::from_tagged(&tag, Value::Object(object)).map_err(de::Error::custom)
+            object.remove("$type");
+            U::from_tagged(
+                &tag,
+                UnionReplay {
+                    tag: Some(tag.clone()),
+                    rest: object.into_iter(),
+                    value: None,
+                },
+            )
+            .map_err(de::Error::custom)
         }
     }
     d.deserialize_map(V(std::marker::PhantomData))
@@ -173,7 +204,7 @@ impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for PrependType<A> {
         if self.tag.is_some() && !self.value_pending {
             self.value_pending = true;
             return seed
-                .deserialize(de::value::StrDeserializer::<A::Error>::new("$type"))
+                .deserialize(de::value::BytesDeserializer::<A::Error>::new(UNION_TAG))
                 .map(Some);
         }
         self.map.next_key_seed(seed)
@@ -190,6 +221,66 @@ impl<'de, A: de::MapAccess<'de>> de::MapAccess<'de> for PrependType<A> {
             }
         }
         self.map.next_value_seed(seed)
+    }
+}
+
+/// A union value read whole, given to its variant: `$type` first (as [`Key::UnionTag`]), then
+/// the rest, as a binary format would (links and bytes as such).
+struct UnionReplay {
+    tag: Option<String>,
+    rest: std::collections::btree_map::IntoIter<String, Data>,
+    value: Option<Data>,
+}
+
+impl<'de> de::MapAccess<'de> for UnionReplay {
+    type Error = crate::types::DataError;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        if let Some(tag) = self.tag.take() {
+            self.value = Some(Data::String(tag));
+            return seed
+                .deserialize(de::value::BytesDeserializer::new(UNION_TAG))
+                .map(Some);
+        }
+        match self.rest.next() {
+            Some((k, v)) => {
+                self.value = Some(v);
+                seed.deserialize(de::value::StringDeserializer::new(k))
+                    .map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.value.take() {
+            Some(v) => seed.deserialize(v),
+            None => Err(de::Error::custom("a map value without a key")),
+        }
+    }
+}
+
+impl<'de> Deserializer<'de> for UnionReplay {
+    type Error = crate::types::DataError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_map(self)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
     }
 }
 
@@ -333,6 +424,12 @@ pub fn deserialize_object<'de, T, S: Slots<'de>, D: Deserializer<'de>>(
                                 )));
                             }
                             has_type = true;
+                        }
+                        // A union's tag is the union's to write; a `$type` the input carries
+                        // at a plain `ref` is kept, so writing the value back changes nothing.
+                        None if info.keep_extra && !matches!(key, Key::UnionTag) => {
+                            let value = map.next_value()?;
+                            extra.insert(key.into_string(), value);
                         }
                         None => {
                             map.next_value::<de::IgnoredAny>()?;

@@ -553,7 +553,10 @@ async fn procedure_input_round_trips_known_values_formats_and_unknown_fields() {
     let (url, state) = start().await;
     let c = client(&url);
     let mut extra = atlex::types::Extra::new();
-    extra.insert("future".into(), serde_json::json!({"kept": [1, 2]}));
+    extra.insert(
+        "future".into(),
+        atlex::types::Data::from_json(&serde_json::json!({"kept": [1, 2]})).unwrap(),
+    );
     let input = echo::Input {
         tags: Some(vec!["a".into(), "b c".into()]),
         mood: Some(echo::InputMood::Happy),
@@ -1399,9 +1402,10 @@ async fn server_answers_an_oversized_body_with_an_xrpc_error() {
     let (url, state) = start().await;
     // 3 MiB of valid input (the extra property is kept), over axum's default 2 MB body limit.
     let mut input = echo::Input::new("hi".into(), 1);
-    input
-        .extra
-        .insert("pad".into(), serde_json::Value::String("x".repeat(3 << 20)));
+    input.extra.insert(
+        "pad".into(),
+        atlex::types::Data::String("x".repeat(3 << 20)),
+    );
     let err = echo::call(&client(&url), &input).await.unwrap_err();
     assert_eq!(state.handler_calls(), 0);
     assert_eq!(err.status(), Some(StatusCode::PAYLOAD_TOO_LARGE), "{err:?}");

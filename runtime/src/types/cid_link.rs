@@ -1,3 +1,4 @@
+use super::data::CID_SERDE_NAME;
 use super::{Cid, FormatError};
 use crate::{Validate, ValidationError};
 use atlex_syntax::Format;
@@ -24,7 +25,10 @@ use std::str::FromStr;
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CidLink(Cid);
+pub struct CidLink {
+    text: Cid,
+    binary: ::cid::Cid,
+}
 
 impl CidLink {
     /// Checks that `cid` decodes to a binary CID and wraps it.
@@ -37,8 +41,10 @@ impl CidLink {
             ));
         }
         match ::cid::Cid::try_from(cid.as_str()) {
-            Ok(_) => Ok(CidLink(cid)),
-            Err(_) => Err(FormatError::new(
+            Ok(binary) if binary.version() == ::cid::Version::V1 => {
+                Ok(CidLink { text: cid, binary })
+            }
+            _ => Err(FormatError::new(
                 Format::Cid,
                 cid.as_str(),
                 "a link's CID does not decode (bad multibase, version, codec or multihash)",
@@ -53,28 +59,51 @@ impl CidLink {
             ::cid::Version::V0 => ::cid::Cid::new_v1(cid.codec(), *cid.hash()),
             ::cid::Version::V1 => *cid,
         };
-        CidLink(Cid::from_checked(v1.to_string()))
+        CidLink {
+            text: Cid::from_checked(v1.to_string()),
+            binary: v1,
+        }
+    }
+
+    /// The link to a decoded CID as found in binary data (DAG-CBOR's tag 42): a CIDv1, kept
+    /// as it is; a CIDv0 is refused, as the data model requires CIDv1.
+    pub fn from_binary(cid: ::cid::Cid) -> Result<Self, FormatError> {
+        if cid.version() != ::cid::Version::V1 {
+            return Err(FormatError::new(
+                Format::Cid,
+                &cid.to_string(),
+                "a link's CID must be a CIDv1, as the data model requires",
+            ));
+        }
+        Ok(CidLink {
+            text: Cid::from_checked(cid.to_string()),
+            binary: cid,
+        })
     }
 
     /// The CID as text.
     pub fn cid(&self) -> &Cid {
-        &self.0
+        &self.text
     }
 
     /// The CID as text, a string slice.
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        self.text.as_str()
     }
 
     /// The CID as text, owned.
     pub fn into_cid(self) -> Cid {
-        self.0
+        self.text
     }
 
     /// The decoded CID.
     pub fn to_cid(&self) -> ::cid::Cid {
-        // Checked on construction, so decoding again succeeds; the default is never used.
-        ::cid::Cid::try_from(self.0.as_str()).unwrap_or_default()
+        self.binary
+    }
+
+    /// The decoded CID, borrowed.
+    pub fn as_binary(&self) -> &::cid::Cid {
+        &self.binary
     }
 }
 
@@ -102,39 +131,66 @@ impl FromStr for CidLink {
 
 impl From<CidLink> for Cid {
     fn from(link: CidLink) -> Cid {
-        link.0
+        link.text
     }
 }
 
 impl AsRef<str> for CidLink {
     fn as_ref(&self) -> &str {
-        self.0.as_str()
+        self.text.as_str()
     }
 }
 
 impl fmt::Display for CidLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.as_str())
+        f.write_str(self.text.as_str())
     }
 }
 
 impl fmt::Debug for CidLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("CidLink").field(&self.0.as_str()).finish()
+        f.debug_tuple("CidLink").field(&self.text.as_str()).finish()
     }
 }
 
 impl Serialize for CidLink {
+    /// JSON: `{"$link": "<cid>"}`; a binary format: the CID's bytes as `cid` gives them to
+    /// serde (DAG-CBOR writes them as tag 42).
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry("$link", self.0.as_str())?;
-        map.end()
+        if serializer.is_human_readable() {
+            let mut map = serializer.serialize_map(Some(1))?;
+            map.serialize_entry("$link", self.text.as_str())?;
+            map.end()
+        } else {
+            serializer.serialize_newtype_struct(CID_SERDE_NAME, &CidBytesOut(&self.binary))
+        }
+    }
+}
+
+/// A CID's bytes, as a byte string.
+struct CidBytesOut<'a>(&'a ::cid::Cid);
+
+impl Serialize for CidBytesOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0u8; 96];
+        let len = self.0.encoded_len();
+        if len <= buf.len() {
+            // Writing into a slice of the right size can not fail.
+            if self.0.write_bytes(&mut buf[..len]).is_ok() {
+                return serializer.serialize_bytes(&buf[..len]);
+            }
+        }
+        serializer.serialize_bytes(&self.0.to_bytes())
     }
 }
 
 impl<'de> Deserialize<'de> for CidLink {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(LinkVisitor)
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_map(LinkVisitor)
+        } else {
+            deserializer.deserialize_newtype_struct(CID_SERDE_NAME, LinkVisitor)
+        }
     }
 }
 
@@ -165,6 +221,11 @@ impl<'de> Visitor<'de> for LinkVisitor {
         }
         let text = text.ok_or_else(|| de::Error::missing_field("$link"))?;
         text.parse().map_err(de::Error::custom)
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<CidLink, D::Error> {
+        let cid = super::data::cid_from_newtype(d)?;
+        CidLink::from_binary(cid).map_err(de::Error::custom)
     }
 }
 

@@ -8,6 +8,7 @@
 //! | `cid-link` | [`CidLink`] (`{"$link": "<cid>"}`) |
 //! | `blob` | [`Blob`] (typed and legacy read, typed written) |
 //! | `unknown` | [`Unknown`] (any data-model object) |
+//! | any data-model value | [`Data`] (what is kept without a schema: unknown properties, `unknown`) |
 //!
 //! Every string format type is built through a check ([`Did::new`], `FromStr`, `TryFrom`,
 //! serde), so holding one means holding a valid value; a failed check is a [`FormatError`]
@@ -18,6 +19,7 @@ mod at_identifier;
 mod blob;
 mod bytes;
 mod cid_link;
+mod data;
 mod error;
 mod format;
 mod unknown;
@@ -27,13 +29,15 @@ pub use atlex_syntax::{Format, SyntaxError};
 pub use blob::Blob;
 pub use bytes::Bytes;
 pub use cid_link::CidLink;
+pub use data::{Data, DataError, DataMap};
 pub use error::FormatError;
 pub use format::{AtUri, Cid, Datetime, Did, Handle, Language, Nsid, RecordKey, Tid, Uri};
 pub use unknown::Unknown;
 
 /// Properties of an object that its lexicon does not define, kept by generated structs (in
-/// their `extra` field) so that reading and writing a value back loses nothing.
-pub type Extra = serde_json::Map<String, serde_json::Value>;
+/// their `extra` field) so that reading and writing a value back loses nothing: values of the
+/// data model ([`Data`]), so links and bytes stay links and bytes in JSON and in DAG-CBOR.
+pub type Extra = DataMap;
 
 /// Helpers for generated code. Not a public API.
 #[doc(hidden)]

@@ -1,9 +1,11 @@
-use super::{Blob, Bytes, CidLink};
+use super::data::{Data, DataError, DataMap};
+use super::Blob;
 use crate::validate::Rule;
 use crate::{Validate, ValidationError};
 use serde::{Deserialize, Deserializer};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 use std::borrow::Cow;
+use std::fmt;
 
 /// Any data-model object (the lexicon's `unknown`), kept whole.
 ///
@@ -18,7 +20,9 @@ use std::borrow::Cow;
 ///   `$type` is a non-empty string, and an object with `"$type": "blob"` is a well-formed
 ///   blob.
 ///
-/// Writing gives the object back as read.
+/// The value holds the data model itself ([`Data`]): links and bytes as such, so a value read
+/// from DAG-CBOR writes back the same bytes. Writing JSON gives the object back as read (keys
+/// in sorted order).
 ///
 /// ```
 /// use atlex::types::Unknown;
@@ -32,59 +36,69 @@ use std::borrow::Cow;
 /// assert!(serde_json::from_str::<Unknown>(r#"{"$type": ""}"#).is_err());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Default, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(transparent)]
-pub struct Unknown(Map<String, Value>);
+pub struct Unknown(DataMap);
 
 impl Unknown {
     /// Checks `map` against the data model (see the type's documentation) and wraps it.
-    /// Integral floats are turned into integers.
-    pub fn new(mut map: Map<String, Value>) -> Result<Self, ValidationError> {
-        check_object(&mut map)?;
-        let top_level_kind = if map.contains_key("$bytes") {
-            Some("is a bytes object, not an object of the data model")
-        } else if map.contains_key("$link") {
-            Some("is a link object, not an object of the data model")
-        } else if map.get("$type").and_then(Value::as_str) == Some("blob") {
-            Some("is a blob, not an object of the data model")
-        } else {
-            None
-        };
-        match top_level_kind {
-            Some(text) => Err(ValidationError::new(Rule::Other(Cow::Borrowed(text)))),
-            None => Ok(Unknown(map)),
+    pub fn new(map: DataMap) -> Result<Self, ValidationError> {
+        check_object(&map)?;
+        if map.get("$type").and_then(Data::as_str) == Some("blob") {
+            return Err(other("is a blob, not an object of the data model"));
         }
+        Ok(Unknown(map))
     }
 
     /// The object's `$type`, if it has a string one.
     pub fn type_name(&self) -> Option<&str> {
-        self.0.get("$type").and_then(Value::as_str)
+        self.0.get("$type").and_then(Data::as_str)
     }
 
     /// The object's properties.
-    pub fn as_map(&self) -> &Map<String, Value> {
+    pub fn as_map(&self) -> &DataMap {
         &self.0
     }
 
     /// The object's properties, owned.
-    pub fn into_map(self) -> Map<String, Value> {
+    pub fn into_map(self) -> DataMap {
         self.0
+    }
+
+    /// The object as JSON.
+    pub fn to_json(&self) -> Value {
+        Data::Object(self.0.clone()).to_json()
     }
 
     /// A typed value (a generated record or object) as an `unknown`, e.g. the `record` of
     /// `com.atproto.repo.createRecord`.
     pub fn from_typed<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, ValidationError> {
-        let json = serde_json::to_value(value).map_err(|e| {
-            ValidationError::new(Rule::Other(Cow::Owned(format!("cannot serialize: {e}"))))
-        })?;
-        Unknown::try_from(json)
+        match Data::from_serialize(value) {
+            Ok(Data::Object(map)) => Unknown::new(map),
+            Ok(_) => Err(other("is not an object")),
+            Err(e) => Err(other_owned(format!("cannot serialize: {e}"))),
+        }
     }
 
     /// Reads this value as a typed one, e.g. the `record` of a post view as a post record.
     /// The caller validates the result (`atlex::Validate`) where the lexicon's constraints
     /// matter.
-    pub fn to_typed<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        T::deserialize(&Value::Object(self.0.clone()))
+    pub fn to_typed<T: serde::de::DeserializeOwned>(&self) -> Result<T, DataError> {
+        T::deserialize(Data::Object(self.0.clone()))
+    }
+}
+
+impl fmt::Debug for Unknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Unknown").field(&self.0).finish()
+    }
+}
+
+impl TryFrom<DataMap> for Unknown {
+    type Error = ValidationError;
+
+    fn try_from(map: DataMap) -> Result<Self, ValidationError> {
+        Unknown::new(map)
     }
 }
 
@@ -92,7 +106,7 @@ impl TryFrom<Map<String, Value>> for Unknown {
     type Error = ValidationError;
 
     fn try_from(map: Map<String, Value>) -> Result<Self, ValidationError> {
-        Unknown::new(map)
+        Unknown::try_from(Value::Object(map))
     }
 }
 
@@ -101,7 +115,11 @@ impl TryFrom<Value> for Unknown {
 
     fn try_from(value: Value) -> Result<Self, ValidationError> {
         match value {
-            Value::Object(map) => Unknown::new(map),
+            Value::Object(_) => match Data::from_json(&value) {
+                Ok(Data::Object(map)) => Unknown::new(map),
+                Ok(_) => Err(top_level_special(&value)),
+                Err(e) => Err(other_owned(e.to_string())),
+            },
             other => Err(not_an_object(&other)),
         }
     }
@@ -109,14 +127,38 @@ impl TryFrom<Value> for Unknown {
 
 impl From<Unknown> for Value {
     fn from(u: Unknown) -> Value {
-        Value::Object(u.0)
+        u.to_json()
+    }
+}
+
+impl From<Unknown> for Data {
+    fn from(u: Unknown) -> Data {
+        Data::Object(u.0)
     }
 }
 
 impl<'de> Deserialize<'de> for Unknown {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        Unknown::try_from(value)
+        let data = Data::deserialize(deserializer).map_err(|e| {
+            serde::de::Error::custom(format_args!("invalid data-model object: {e}"))
+        })?;
+        let map =
+            match data {
+                Data::Object(map) => map,
+                Data::Link(_) => return Err(serde::de::Error::custom(
+                    "invalid data-model object: is a link object, not an object of the data model",
+                )),
+                Data::Bytes(_) => return Err(serde::de::Error::custom(
+                    "invalid data-model object: is a bytes object, not an object of the data model",
+                )),
+                other => {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "invalid data-model object: {}",
+                        not_an_object_data(&other)
+                    )))
+                }
+            };
+        Unknown::new(map)
             .map_err(|e| serde::de::Error::custom(format_args!("invalid data-model object: {e}")))
     }
 }
@@ -136,6 +178,15 @@ fn other_owned(text: String) -> ValidationError {
     ValidationError::new(Rule::Other(Cow::Owned(text)))
 }
 
+fn top_level_special(value: &Value) -> ValidationError {
+    match value.as_object() {
+        Some(m) if m.contains_key("$bytes") => {
+            other("is a bytes object, not an object of the data model")
+        }
+        _ => other("is a link object, not an object of the data model"),
+    }
+}
+
 fn not_an_object(value: &Value) -> ValidationError {
     other(match value {
         Value::Array(_) => "is an array, not an object",
@@ -147,93 +198,47 @@ fn not_an_object(value: &Value) -> ValidationError {
     })
 }
 
-fn check_value(value: &mut Value) -> Result<(), ValidationError> {
+fn not_an_object_data(value: &Data) -> &'static str {
     match value {
-        Value::Null | Value::Bool(_) | Value::String(_) => Ok(()),
-        Value::Number(n) => {
-            if n.is_i64() {
-                return Ok(());
-            }
-            if n.is_u64() {
-                return Err(other_owned(format!(
-                    "is {n}, out of the signed 64-bit integer range"
-                )));
-            }
-            let f = n.as_f64().unwrap_or(f64::NAN);
-            // -2^63 <= f < 2^63, with no fractional part.
-            if f.fract() == 0.0
-                && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f)
-            {
-                *value = Value::Number(Number::from(f as i64));
-                Ok(())
-            } else {
-                Err(other_owned(format!(
-                    "is {n}, a float; the data model has only integers"
-                )))
-            }
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter_mut().enumerate() {
+        Data::Array(_) => "is an array, not an object",
+        Data::String(_) => "is a string, not an object",
+        Data::Integer(_) => "is a number, not an object",
+        Data::Bool(_) => "is a boolean, not an object",
+        Data::Null => "is null, not an object",
+        Data::Bytes(_) => "is bytes, not an object",
+        Data::Link(_) => "is a link, not an object",
+        Data::Object(_) => "is an object",
+    }
+}
+
+fn check_value(value: &Data) -> Result<(), ValidationError> {
+    match value {
+        Data::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
                 check_value(item).map_err(|e| e.in_index(i))?;
             }
             Ok(())
         }
-        Value::Object(map) => check_object(map),
+        Data::Object(map) => check_object(map),
+        _ => Ok(()),
     }
 }
 
-fn check_object(map: &mut Map<String, Value>) -> Result<(), ValidationError> {
-    for (key, value) in map.iter_mut() {
+/// The checks of the data model that reading does not already make: a `$type` is a non-empty
+/// string, and an object with `"$type": "blob"` is a well-formed blob.
+fn check_object(map: &DataMap) -> Result<(), ValidationError> {
+    for (key, value) in map {
         check_value(value).map_err(|e| e.in_field(key.clone()))?;
-    }
-    if map.contains_key("$link") {
-        return from_map::<CidLink>(map)
-            .map(drop)
-            .map_err(|e| other_owned(format!("is not a valid link: {e}")));
-    }
-    if map.contains_key("$bytes") {
-        return from_map::<Bytes>(map)
-            .map(drop)
-            .map_err(|e| other_owned(format!("is not a valid bytes object: {e}")));
     }
     match map.get("$type") {
         None => Ok(()),
-        Some(Value::String(t)) if t.is_empty() => Err(other("has an empty \"$type\"")),
-        Some(Value::String(t)) if t == "blob" => from_map::<Blob>(map)
+        Some(Data::String(t)) if t.is_empty() => Err(other("has an empty \"$type\"")),
+        Some(Data::String(t)) if t == "blob" => Blob::deserialize(Data::Object(map.clone()))
             .map(drop)
             .map_err(|e| other_owned(format!("is not a valid blob: {e}"))),
-        Some(Value::String(_)) => Ok(()),
+        Some(Data::String(_)) => Ok(()),
         Some(_) => Err(other("has a \"$type\" that is not a string")),
     }
-}
-
-/// Lets the typed data-model values be read from a borrowed JSON object.
-struct MapRef<'a>(&'a Map<String, Value>);
-
-impl<'de> serde::Deserializer<'de> for MapRef<'de> {
-    type Error = serde_json::Error;
-
-    fn deserialize_any<V: serde::de::Visitor<'de>>(
-        self,
-        visitor: V,
-    ) -> Result<V::Value, Self::Error> {
-        use serde::de::value::MapDeserializer;
-        let mut de = MapDeserializer::new(self.0.iter().map(|(k, v)| (k.as_str(), v)));
-        let out = visitor.visit_map(&mut de)?;
-        de.end()?;
-        Ok(out)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct seq tuple
-        tuple_struct map struct enum identifier ignored_any
-    }
-}
-
-/// Reads a typed data-model value from a borrowed JSON object, without cloning it.
-fn from_map<'a, T: Deserialize<'a>>(map: &'a Map<String, Value>) -> Result<T, serde_json::Error> {
-    T::deserialize(MapRef(map))
 }
 
 #[cfg(test)]
@@ -264,7 +269,7 @@ mod tests {
             e.to_string(),
             "invalid data-model object: `rcrd.list[1].a` is 1.5, a float; the data model has only integers"
         );
-        let e = Unknown::new(json!({"x": {"$type": 1}}).as_object().unwrap().clone()).unwrap_err();
+        let e = Unknown::try_from(json!({"x": {"$type": 1}})).unwrap_err();
         assert_eq!(e.path_string(), "x");
     }
 
