@@ -6,6 +6,11 @@
 //   ATLEX_PDS_DATA  parent folder for the throw-away data directory
 //                   (default: the OS temp dir); removed on shutdown
 //
+// Accounts whose handle starts with `shortlived-` get access tokens that
+// expire one second after createSession issues them (the PDS's own token code,
+// with its key; refreshSession then issues ordinary ones), so that tests can
+// see the PDS answer ExpiredToken.
+//
 // Prints `ready http://127.0.0.1:<port>` on stdout once serving, and shuts
 // down cleanly on SIGTERM / SIGINT.
 //
@@ -133,6 +138,29 @@ function guardNetwork() {
   syncBuiltinESMExports()
 }
 
+// createSession for handles starting with `shortlived-` issues a one-second
+// access token, made by the PDS's own createAccessToken with its own key.
+async function shortLivedSessions(accountManager) {
+  const auth = await import(
+    new URL('./node_modules/@atproto/pds/dist/account-manager/helpers/auth.js', import.meta.url)
+  )
+  const createSession = accountManager.createSession.bind(accountManager)
+  accountManager.createSession = async (did, appPassword, isSoftDeleted = false) => {
+    const tokens = await createSession(did, appPassword, isSoftDeleted)
+    const account = await accountManager.getAccount(did)
+    if (account?.handle?.startsWith('shortlived-')) {
+      tokens.accessJwt = await auth.createAccessToken({
+        did,
+        jwtKey: accountManager.jwtKey,
+        serviceDid: accountManager.serviceDid,
+        scope: auth.formatScope(appPassword, isSoftDeleted),
+        expiresIn: '1s',
+      })
+    }
+    return tokens
+  }
+}
+
 async function main() {
   const pdsPort = envPort('ATLEX_PDS_PORT', 2583)
   const plcPort = envPort('ATLEX_PLC_PORT', 2582)
@@ -182,6 +210,8 @@ async function main() {
     await fs.rm(dataRoot, { recursive: true, force: true })
     throw err
   }
+
+  await shortLivedSessions(network.pds.ctx.accountManager)
 
   let closing = false
   const shutdown = async (signal) => {

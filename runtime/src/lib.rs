@@ -28,9 +28,13 @@
 extern crate self as atlex;
 
 #[cfg(feature = "cbor")]
+pub mod car;
+#[cfg(feature = "cbor")]
 pub mod cbor;
 mod private;
 mod record;
+#[cfg(feature = "cbor")]
+pub mod repo;
 pub mod types;
 pub mod validate;
 pub mod xrpc;

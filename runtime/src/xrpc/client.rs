@@ -19,19 +19,70 @@ pub trait Transport: Send + Sync {
 
 /// The request could not be sent or the response not received.
 #[derive(Debug)]
-pub struct TransportError(Box<dyn std::error::Error + Send + Sync>);
+pub struct TransportError {
+    kind: TransportErrorKind,
+    inner: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// What kind of failure a [`TransportError`] is, to decide whether to retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// No connection could be made (refused, unreachable, DNS).
+    Connect,
+    /// The request took longer than the transport's timeout.
+    Timeout,
+    /// The connection broke during the exchange (the server went away mid-response).
+    Interrupted,
+    /// The response body is larger than the transport's limit; the rest was not read.
+    BodyTooLarge,
+    /// Anything else (a request that could not be built, a protocol error...).
+    Other,
+}
 
 impl TransportError {
-    /// Wraps the underlying error.
+    /// Wraps the underlying error, of kind [`TransportErrorKind::Other`].
     pub fn new(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
-        TransportError(err.into())
+        Self::with_kind(TransportErrorKind::Other, err)
+    }
+
+    /// Wraps the underlying error, of the given kind.
+    pub fn with_kind(
+        kind: TransportErrorKind,
+        err: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        TransportError {
+            kind,
+            inner: err.into(),
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// Whether the request timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == TransportErrorKind::Timeout
+    }
+
+    /// Whether the response was larger than the transport's limit.
+    pub fn is_body_too_large(&self) -> bool {
+        self.kind == TransportErrorKind::BodyTooLarge
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)?;
-        let mut source = self.0.source();
+        match self.kind {
+            TransportErrorKind::Timeout => f.write_str("timed out: ")?,
+            TransportErrorKind::Interrupted => f.write_str("connection lost: ")?,
+            TransportErrorKind::Connect => f.write_str("could not connect: ")?,
+            TransportErrorKind::BodyTooLarge | TransportErrorKind::Other => {}
+        }
+        fmt::Display::fmt(&self.inner, f)?;
+        let mut source = self.inner.source();
         while let Some(s) = source {
             write!(f, ": {s}")?;
             source = s.source();
@@ -42,7 +93,7 @@ impl fmt::Display for TransportError {
 
 impl std::error::Error for TransportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.0)
+        Some(&*self.inner)
     }
 }
 
@@ -96,6 +147,7 @@ impl std::error::Error for ClientError {}
 pub struct Client<T = DefaultTransport> {
     base: String,
     transport: T,
+    rate_limit: std::sync::Arc<std::sync::Mutex<Option<RateLimit>>>,
 }
 
 #[cfg(feature = "reqwest")]
@@ -142,7 +194,14 @@ impl<T: Transport> Client<T> {
         Ok(Client {
             base: base_url.trim_end_matches('/').to_owned(),
             transport,
+            rate_limit: Default::default(),
         })
+    }
+
+    /// The rate limit the server stated with its latest response (the `ratelimit-*`
+    /// headers), if it stated one.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit.lock().ok().and_then(|r| r.clone())
     }
 
     /// The base URL, without a trailing slash.
@@ -186,7 +245,13 @@ impl<T: Transport> XrpcClient for Client<T> {
             }
         }
         let req = builder.body(body).map_err(TransportError::new)?;
-        self.transport.send(req).await
+        let response = self.transport.send(req).await?;
+        if let Some(limit) = RateLimit::from_headers(response.headers()) {
+            if let Ok(mut slot) = self.rate_limit.lock() {
+                *slot = Some(limit);
+            }
+        }
+        Ok(response)
     }
 }
 
@@ -213,12 +278,17 @@ fn percent_encode(s: &str, out: &mut String) {
 pub struct ReqwestTransport {
     client: reqwest::Client,
     max_body: usize,
+    timeout: Option<std::time::Duration>,
 }
 
 #[cfg(feature = "reqwest")]
 impl ReqwestTransport {
     /// The largest response body read by default: 64 MiB.
     pub const DEFAULT_MAX_BODY: usize = 64 << 20;
+
+    /// How long a request may take by default, from connecting to the end of the response
+    /// body: 60 seconds.
+    pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
     /// A transport over a new `reqwest::Client`.
     pub fn new() -> Self {
@@ -230,10 +300,27 @@ impl ReqwestTransport {
         ReqwestTransport {
             client,
             max_body: Self::DEFAULT_MAX_BODY,
+            timeout: Some(Self::DEFAULT_TIMEOUT),
         }
     }
 
-    /// Sets the largest response body this transport reads; a larger one is an error.
+    /// Sets how long a request may take, from connecting to the end of the response body
+    /// (default [`Self::DEFAULT_TIMEOUT`]); a slower one is a
+    /// [`TransportErrorKind::Timeout`] error.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Lets requests take as long as they take (a timeout set on the `reqwest::Client` given
+    /// to [`Self::from_client`] still applies).
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = None;
+        self
+    }
+
+    /// Sets the largest response body this transport reads; a larger one is a
+    /// [`TransportErrorKind::BodyTooLarge`] error.
     pub fn max_body(mut self, bytes: usize) -> Self {
         self.max_body = bytes;
         self
@@ -253,27 +340,98 @@ impl Transport for ReqwestTransport {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let req = reqwest::Request::try_from(request).map_err(TransportError::new)?;
-        let mut resp = self
-            .client
-            .execute(req)
-            .await
-            .map_err(TransportError::new)?;
+        let mut req = reqwest::Request::try_from(request).map_err(TransportError::new)?;
+        if let Some(timeout) = self.timeout {
+            req.timeout_mut().get_or_insert(timeout);
+        }
+        let mut resp = self.client.execute(req).await.map_err(reqwest_error)?;
         let mut builder = http::Response::builder().status(resp.status());
         if let Some(h) = builder.headers_mut() {
             *h = std::mem::take(resp.headers_mut());
         }
+        if let Some(len) = resp.content_length() {
+            if len > self.max_body as u64 {
+                return Err(too_large(self.max_body));
+            }
+        }
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(TransportError::new)? {
+        while let Some(chunk) = resp.chunk().await.map_err(reqwest_error)? {
             if body.len() + chunk.len() > self.max_body {
-                return Err(TransportError::new(format!(
-                    "response body larger than the {} byte limit",
-                    self.max_body
-                )));
+                return Err(too_large(self.max_body));
             }
             body.extend_from_slice(&chunk);
         }
         builder.body(Bytes::from(body)).map_err(TransportError::new)
+    }
+}
+
+#[cfg(feature = "reqwest")]
+fn too_large(max: usize) -> TransportError {
+    TransportError::with_kind(
+        TransportErrorKind::BodyTooLarge,
+        format!(
+            "the response body is larger than the {max} byte limit (ReqwestTransport::max_body)"
+        ),
+    )
+}
+
+#[cfg(feature = "reqwest")]
+fn reqwest_error(e: reqwest::Error) -> TransportError {
+    let kind = if e.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if e.is_connect() {
+        TransportErrorKind::Connect
+    } else if e.is_body() || e.is_request() || e.is_decode() {
+        TransportErrorKind::Interrupted
+    } else {
+        TransportErrorKind::Other
+    };
+    // reqwest's error names the URL, which holds the query string: keep it out of the text.
+    TransportError::with_kind(kind, e.without_url())
+}
+
+/// A rate limit stated by a server in its `ratelimit-*` headers (the draft IETF RateLimit
+/// header fields, as the Bluesky services send them).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RateLimit {
+    /// `ratelimit-limit`: requests allowed in the window.
+    pub limit: Option<u64>,
+    /// `ratelimit-remaining`: requests left in the window.
+    pub remaining: Option<u64>,
+    /// `ratelimit-reset`: when the window resets. Bluesky services send a Unix time in
+    /// seconds; the IETF draft, seconds from now. [`RateLimit::reset_after`] reads both.
+    pub reset: Option<u64>,
+    /// `ratelimit-policy`, as sent (`100;w=300`).
+    pub policy: Option<String>,
+}
+
+impl RateLimit {
+    /// The rate limit in `headers`, if any `ratelimit-*` header is there.
+    pub fn from_headers(headers: &http::HeaderMap) -> Option<RateLimit> {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let number = |name: &str| text(name).and_then(|v| v.trim().parse::<u64>().ok());
+        let limit = RateLimit {
+            limit: number("ratelimit-limit"),
+            remaining: number("ratelimit-remaining"),
+            reset: number("ratelimit-reset"),
+            policy: text("ratelimit-policy").map(|p| p.chars().take(200).collect()),
+        };
+        (limit != RateLimit::default()).then_some(limit)
+    }
+
+    /// How long until the window resets, if the server said: a `reset` past 1,000,000,000
+    /// is a Unix time, a smaller one a number of seconds.
+    pub fn reset_after(&self) -> Option<std::time::Duration> {
+        let reset = self.reset?;
+        if reset > 1_000_000_000 {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?
+                .as_secs();
+            Some(std::time::Duration::from_secs(reset.saturating_sub(now)))
+        } else {
+            Some(std::time::Duration::from_secs(reset))
+        }
     }
 }
 
@@ -329,6 +487,12 @@ pub(crate) fn decode_response<O: Payload, E: ErrorKind>(
     response: http::Response<Bytes>,
 ) -> Result<O, Error<E>> {
     let status = response.status();
+    let rate_limit = RateLimit::from_headers(response.headers()).map(Box::new);
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -357,6 +521,8 @@ pub(crate) fn decode_response<O: Payload, E: ErrorKind>(
                 name,
                 message,
                 known,
+                rate_limit,
+                retry_after,
             }))
         }
         None => Err(Error::Decode(DecodeError::new(

@@ -61,6 +61,32 @@ impl<E> Error<E> {
         }
     }
 
+    /// Whether the server refused the call for its rate limit (HTTP 429): retry after
+    /// [`Error::retry_after`].
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// The rate limit the server stated with its error answer.
+    pub fn rate_limit(&self) -> Option<&super::RateLimit> {
+        match self {
+            Error::Xrpc(e) => e.rate_limit.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// How long to wait before retrying, when the server said: its `retry-after` header, or
+    /// else the reset of its rate limit.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Error::Xrpc(e) => e
+                .retry_after
+                .map(std::time::Duration::from_secs)
+                .or_else(|| e.rate_limit.as_ref().and_then(|r| r.reset_after())),
+            _ => None,
+        }
+    }
+
     /// The XRPC error name the server answered (declared or not).
     pub fn xrpc_name(&self) -> Option<&str> {
         match self {
@@ -104,6 +130,10 @@ pub struct XrpcError<E> {
     pub message: Option<String>,
     /// The declared error, when the lexicon declares `name`.
     pub known: Option<E>,
+    /// The rate limit the server stated with the error (`ratelimit-*` headers).
+    pub rate_limit: Option<Box<super::RateLimit>>,
+    /// The `retry-after` header, in seconds, if the server sent one.
+    pub retry_after: Option<u64>,
 }
 
 impl<E> fmt::Display for XrpcError<E> {

@@ -12,7 +12,10 @@ mod session;
 
 #[cfg(feature = "reqwest")]
 pub use client::ReqwestTransport;
-pub use client::{Client, ClientError, Transport, TransportError, XrpcClient, XrpcRequest};
+pub use client::{
+    Client, ClientError, RateLimit, Transport, TransportError, TransportErrorKind, XrpcClient,
+    XrpcRequest,
+};
 pub use error::{DecodeError, Error, InvalidOutput, XrpcError};
 pub use http::StatusCode;
 pub use payload::{Body, Payload};
