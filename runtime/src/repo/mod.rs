@@ -35,7 +35,7 @@
 pub mod methods;
 mod mst;
 
-pub use mst::{key_height, Commit, Entry, RepoError, Repository};
+pub use mst::{build_tree, key_height, walk_tree, Commit, Entry, RepoError, Repository};
 
 use crate::types::{AtIdentifier, AtUri, Blob, Cid, Did, RecordKey, Unknown};
 use crate::xrpc::{

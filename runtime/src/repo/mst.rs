@@ -117,6 +117,98 @@ pub fn key_height(key: &[u8]) -> u32 {
     zeros / 2
 }
 
+/// A node of the tree, as written.
+#[derive(serde::Serialize)]
+struct NodeOut {
+    e: Vec<EntryOut>,
+    l: Option<CidLink>,
+}
+
+#[derive(serde::Serialize)]
+struct EntryOut {
+    k: DataBytes,
+    p: u64,
+    t: Option<CidLink>,
+    v: CidLink,
+}
+
+/// Builds the Merkle Search Tree of `entries` (keys `collection/rkey` as bytes, each with the
+/// CID of its record), as a repository holds it: the root's CID and every node's block, in
+/// the order written. Keys must be unique; their order does not matter.
+///
+/// This is the tree a PDS computes; reading it back with the walk of [`Repository`] gives the
+/// same entries, and for the same keys and values its root CID is the reference
+/// implementation's.
+pub fn build_tree(
+    entries: impl IntoIterator<Item = (Vec<u8>, CidLink)>,
+) -> Result<(CidLink, Vec<(CidLink, Vec<u8>)>), RepoError> {
+    let mut items: Vec<(Vec<u8>, u32, CidLink)> = entries
+        .into_iter()
+        .map(|(k, v)| {
+            let h = key_height(&k);
+            (k, h, v)
+        })
+        .collect();
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    if items.windows(2).any(|w| w[0].0 == w[1].0) {
+        return Err(tree("a key given twice"));
+    }
+    let top = items.iter().map(|i| i.1).max().unwrap_or(0);
+    let mut blocks = Vec::new();
+    let root = build_node(&items, top, &mut blocks)?;
+    Ok((root, blocks))
+}
+
+/// Writes the node at `height` holding `items` (all at or below it), and its subtrees.
+fn build_node(
+    items: &[(Vec<u8>, u32, CidLink)],
+    height: u32,
+    blocks: &mut Vec<(CidLink, Vec<u8>)>,
+) -> Result<CidLink, RepoError> {
+    let sub = |run: &[(Vec<u8>, u32, CidLink)], blocks: &mut Vec<_>| {
+        if run.is_empty() || height == 0 {
+            Ok(None)
+        } else {
+            build_node(run, height - 1, blocks).map(Some)
+        }
+    };
+    let mut node = NodeOut {
+        e: Vec::new(),
+        l: None,
+    };
+    let mut start = 0;
+    let mut prev: &[u8] = &[];
+    for (i, (key, h, value)) in items.iter().enumerate() {
+        if *h < height {
+            continue;
+        }
+        let run = &items[start..i];
+        let below = sub(run, blocks)?;
+        match node.e.last_mut() {
+            Some(last) => last.t = below,
+            None => node.l = below,
+        }
+        let p = key.iter().zip(prev).take_while(|(a, b)| a == b).count();
+        node.e.push(EntryOut {
+            k: DataBytes::from(key[p..].to_vec()),
+            p: p as u64,
+            t: None,
+            v: value.clone(),
+        });
+        prev = key;
+        start = i + 1;
+    }
+    let below = sub(&items[start..], blocks)?;
+    match node.e.last_mut() {
+        Some(last) => last.t = below,
+        None => node.l = below,
+    }
+    let bytes = cbor::to_vec(&node).map_err(|e| tree(&e.to_string()))?;
+    let cid = cbor::cid_of(cbor::DAG_CBOR, &bytes);
+    blocks.push((cid.clone(), bytes));
+    Ok(cid)
+}
+
 /// A repository: its commit, its records in key order, and its blocks.
 ///
 /// ```no_run
@@ -274,10 +366,24 @@ fn first_root(roots: &[CidLink]) -> Result<CidLink, RepoError> {
         .ok_or_else(|| RepoError::Commit("the CAR has no root".into()))
 }
 
-/// Walks the tree from `root` in key order, checking its shape: every node decodes, keys
-/// strictly increase, each key sits at its height, each subtree is one height lower than its
-/// parent, no node is reached twice.
+/// Walks the tree from `root` in key order (see [`walk_tree`]), each key read as
+/// `collection/rkey`.
 fn walk(root: &CidLink, blocks: &HashMap<::cid::Cid, Bytes>) -> Result<Vec<Entry>, RepoError> {
+    walk_tree(root, blocks)?
+        .into_iter()
+        .map(|(key, cid)| entry(&key, cid))
+        .collect()
+}
+
+/// Walks the Merkle Search Tree at `root` through `blocks`, in key order: each key (as bytes;
+/// a repository's are `collection/rkey`) with its value's CID. The tree's shape is checked:
+/// every node decodes, keys strictly increase, each key sits at its height, each subtree is
+/// one height lower than its parent, no node is reached twice (a cycle, or a subtree shared by
+/// two parents, is an error even when `blocks` were not hash-checked).
+pub fn walk_tree(
+    root: &CidLink,
+    blocks: &HashMap<::cid::Cid, Bytes>,
+) -> Result<Vec<(Vec<u8>, CidLink)>, RepoError> {
     enum Step {
         Node(CidLink, Option<u32>),
         Entry(Vec<u8>, CidLink),
@@ -292,8 +398,8 @@ fn walk(root: &CidLink, blocks: &HashMap<::cid::Cid, Bytes>) -> Result<Vec<Entry
                 if last_key.as_ref().is_some_and(|last| *last >= key) {
                     return Err(tree("keys are not in strictly increasing order"));
                 }
-                out.push(entry(&key, value)?);
-                last_key = Some(key);
+                last_key = Some(key.clone());
+                out.push((key, value));
                 continue;
             }
             Step::Node(cid, expected) => (cid, expected),
@@ -397,6 +503,43 @@ fn entry(key: &[u8], cid: CidLink) -> Result<Entry, RepoError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn built_trees_walk_back() {
+        let value = cbor::cid_of(cbor::RAW, b"v");
+        for n in [0usize, 1, 2, 7, 100, 500] {
+            let keys: Vec<Vec<u8>> = (0..n)
+                .map(|i| format!("app.bsky.feed.post/3k{i:011}").into_bytes())
+                .collect();
+            let (root, blocks) =
+                build_tree(keys.iter().map(|k| (k.clone(), value.clone()))).unwrap();
+            let map: HashMap<_, _> = blocks
+                .into_iter()
+                .map(|(c, b)| (c.to_cid(), Bytes::from(b)))
+                .collect();
+            let walked = walk(&root, &map).unwrap();
+            let got: Vec<Vec<u8>> = walked
+                .iter()
+                .map(|e| format!("{}/{}", e.collection, e.rkey).into_bytes())
+                .collect();
+            assert_eq!(got, keys, "{n} keys");
+        }
+    }
+
+    #[test]
+    fn a_cycle_is_refused() {
+        // A node whose left subtree is itself: only possible with blocks whose hashes were
+        // not checked, as `from_blocks` takes them.
+        let fake = cbor::cid_of(cbor::DAG_CBOR, b"x");
+        let node = NodeOut {
+            e: vec![],
+            l: Some(fake.clone()),
+        };
+        let mut map = HashMap::new();
+        map.insert(fake.to_cid(), Bytes::from(cbor::to_vec(&node).unwrap()));
+        let e = walk(&fake, &map).unwrap_err();
+        assert!(e.to_string().contains("reached twice"), "{e}");
+    }
 
     #[test]
     fn heights() {

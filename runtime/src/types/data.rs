@@ -495,7 +495,16 @@ impl<'de> de::Visitor<'de> for CidBytes {
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<::cid::Cid, E> {
-        ::cid::Cid::try_from(v).map_err(|e| E::custom(format_args!("bad CID bytes: {e}")))
+        let cid =
+            ::cid::Cid::read_bytes(v).map_err(|e| E::custom(format_args!("bad CID bytes: {e}")))?;
+        // The bytes must be the CID's own encoding, whole: nothing after it, no longer form
+        // of a number in it, so that writing it back gives the same bytes.
+        if cid.encoded_len() != v.len() || cid.to_bytes() != v {
+            return Err(E::custom(
+                "the bytes of a CID are not in its canonical form",
+            ));
+        }
+        Ok(cid)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<::cid::Cid, A::Error> {
@@ -561,6 +570,23 @@ impl<'de> Deserializer<'de> for Data {
         }
     }
 
+    // A string is asked for: only a string is one (serde's own visitors would also take bytes
+    // that are UTF-8, which the data model keeps apart).
+    fn deserialize_str<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DataError> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_string<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DataError> {
+        match self {
+            Data::String(s) => visitor.visit_string(s),
+            other => Err(DataError(format!(
+                "invalid type: {}, expected {}",
+                kind(&other),
+                Expected(&visitor)
+            ))),
+        }
+    }
+
     fn deserialize_newtype_struct<V: de::Visitor<'de>>(
         self,
         name: &'static str,
@@ -583,9 +609,18 @@ impl<'de> Deserializer<'de> for Data {
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char
         bytes byte_buf unit unit_struct seq tuple
         tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// What a visitor expects, for errors.
+struct Expected<'a, V>(&'a V);
+
+impl<'de, V: de::Visitor<'de>> fmt::Display for Expected<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
     }
 }
 

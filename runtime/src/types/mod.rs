@@ -19,7 +19,7 @@ mod at_identifier;
 mod blob;
 mod bytes;
 mod cid_link;
-mod data;
+pub(crate) mod data;
 mod error;
 mod format;
 mod unknown;

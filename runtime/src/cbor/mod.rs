@@ -32,6 +32,8 @@
 //! # Ok::<(), atlex::cbor::Error>(())
 //! ```
 
+mod de;
+
 use crate::types::CidLink;
 use crate::{Validate, ValidationError};
 use serde::de::DeserializeOwned;
@@ -124,11 +126,11 @@ pub fn from_slice<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Err
 /// trusting the value.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     check(bytes)?;
-    match serde_ipld_dagcbor::from_slice::<T>(bytes) {
+    match T::deserialize(&mut de::Deserializer::new(bytes)) {
         Ok(value) => Ok(value),
         Err(first) => {
             // Read again, tracking where the value went wrong.
-            let mut de = serde_ipld_dagcbor::de::Deserializer::from_slice(bytes);
+            let mut de = de::Deserializer::new(bytes);
             match serde_path_to_error::deserialize::<_, T>(&mut de) {
                 Err(located) => Err(Error::Decode {
                     path: located.path().to_string(),

@@ -1,0 +1,411 @@
+//! A serde deserializer over DAG-CBOR that [`super::check`] has accepted, strict about types:
+//! a string is asked for, only a text string is one.
+//!
+//! Decoding is done here rather than by `serde_ipld_dagcbor`: its reader (cbor4ii) masks the
+//! major type out of a head when a string is asked for, so a byte string (and even an integer
+//! head, read as a length) is taken for a text string. The same record could then be read from
+//! two encodings, and written back to neither. Reading over the checked bytes also borrows
+//! every string and byte string from the input.
+
+use crate::types::data::CID_SERDE_NAME;
+use serde::de::{self, Visitor};
+use std::fmt;
+
+/// A decoding error (its text; the path is added by the caller).
+#[derive(Debug)]
+pub(crate) struct DeError(String);
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError(msg.to_string())
+    }
+}
+
+/// Reads one value from checked DAG-CBOR.
+pub(crate) struct Deserializer<'de> {
+    input: &'de [u8],
+    pos: usize,
+}
+
+/// A head: major type, argument.
+#[derive(Clone, Copy)]
+struct Head {
+    major: u8,
+    info: u8,
+    arg: u64,
+}
+
+impl<'de> Deserializer<'de> {
+    pub(crate) fn new(input: &'de [u8]) -> Self {
+        Deserializer { input, pos: 0 }
+    }
+
+    fn eof() -> DeError {
+        DeError("the input ends inside a value".into())
+    }
+
+    fn peek_head(&self) -> Result<(Head, usize), DeError> {
+        let first = *self.input.get(self.pos).ok_or_else(Self::eof)?;
+        let major = first >> 5;
+        let info = first & 0x1f;
+        let (arg, len) = match info {
+            0..=23 => (u64::from(info), 1),
+            24..=27 => {
+                let n = 1usize << (info - 24);
+                let bytes = self
+                    .input
+                    .get(self.pos + 1..self.pos + 1 + n)
+                    .ok_or_else(Self::eof)?;
+                (
+                    bytes.iter().fold(0u64, |v, b| (v << 8) | u64::from(*b)),
+                    1 + n,
+                )
+            }
+            _ => return Err(DeError("indefinite or reserved length".into())),
+        };
+        Ok((Head { major, info, arg }, len))
+    }
+
+    fn head(&mut self) -> Result<Head, DeError> {
+        let (h, len) = self.peek_head()?;
+        self.pos += len;
+        Ok(h)
+    }
+
+    fn take(&mut self, n: u64) -> Result<&'de [u8], DeError> {
+        let n = usize::try_from(n).map_err(|_| Self::eof())?;
+        let end = self.pos.checked_add(n).ok_or_else(Self::eof)?;
+        let out = self.input.get(self.pos..end).ok_or_else(Self::eof)?;
+        self.pos = end;
+        Ok(out)
+    }
+
+    /// What the next value is, for "invalid type" errors.
+    fn unexpected(&self) -> String {
+        match self.peek_head() {
+            Ok((h, _)) => match h.major {
+                0 => format!("integer `{}`", h.arg),
+                1 => format!("integer `-{}`", u128::from(h.arg) + 1),
+                2 => "bytes".into(),
+                3 => "a string".into(),
+                4 => "an array".into(),
+                5 => "a map".into(),
+                6 => "a link".into(),
+                _ => match h.info {
+                    20 | 21 => "a boolean".into(),
+                    22 => "null".into(),
+                    _ => "a simple value".into(),
+                },
+            },
+            Err(_) => "the end of the input".into(),
+        }
+    }
+
+    fn invalid<V: Visitor<'de>>(&self, visitor: &V) -> DeError {
+        DeError(format!(
+            "invalid type: {}, expected {}",
+            self.unexpected(),
+            Expected(visitor)
+        ))
+    }
+
+    /// Skips one value.
+    fn skip(&mut self) -> Result<(), DeError> {
+        let mut left: u64 = 1;
+        while left > 0 {
+            left -= 1;
+            let h = self.head()?;
+            match h.major {
+                2 | 3 => {
+                    self.take(h.arg)?;
+                }
+                4 => left = left.saturating_add(h.arg),
+                5 => left = left.saturating_add(h.arg.saturating_mul(2)),
+                6 => left += 1,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a tag-42 CID's bytes (without the leading zero).
+    fn cid_bytes(&mut self) -> Result<&'de [u8], DeError> {
+        let h = self.head()?;
+        if h.major != 6 || h.arg != 42 {
+            return Err(DeError("expected a link (tag 42)".into()));
+        }
+        let inner = self.head()?;
+        if inner.major != 2 {
+            return Err(DeError("tag 42 must hold a byte string".into()));
+        }
+        let bytes = self.take(inner.arg)?;
+        match bytes.split_first() {
+            Some((0, rest)) if !rest.is_empty() => Ok(rest),
+            _ => Err(DeError("a CID must start with a zero byte".into())),
+        }
+    }
+}
+
+/// What a visitor expects, for errors.
+struct Expected<'a, V>(&'a V);
+
+impl<'de, V: Visitor<'de>> fmt::Display for Expected<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+}
+
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let (h, _) = self.peek_head()?;
+        match h.major {
+            0 => {
+                self.head()?;
+                visitor.visit_u64(h.arg)
+            }
+            1 => {
+                self.head()?;
+                match i64::try_from(h.arg) {
+                    Ok(n) => visitor.visit_i64(-1 - n),
+                    Err(_) => visitor.visit_i128(-1 - i128::from(h.arg)),
+                }
+            }
+            2 => {
+                self.head()?;
+                let b = self.take(h.arg)?;
+                visitor.visit_borrowed_bytes(b)
+            }
+            3 => self.deserialize_str(visitor),
+            4 => {
+                self.head()?;
+                visitor.visit_seq(Seq {
+                    de: self,
+                    left: h.arg,
+                })
+            }
+            5 => {
+                self.head()?;
+                visitor.visit_map(Map {
+                    de: self,
+                    left: h.arg,
+                })
+            }
+            6 => {
+                let bytes = self.cid_bytes()?;
+                visitor.visit_newtype_struct(CidBytes(bytes))
+            }
+            _ => {
+                self.head()?;
+                match h.info {
+                    20 => visitor.visit_bool(false),
+                    21 => visitor.visit_bool(true),
+                    22 => visitor.visit_none(),
+                    _ => Err(DeError(
+                        "floats and simple values other than true, false and null are not in the data model".into(),
+                    )),
+                }
+            }
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let (h, _) = self.peek_head()?;
+        if h.major != 3 {
+            return Err(self.invalid(&visitor));
+        }
+        self.head()?;
+        let bytes = self.take(h.arg)?;
+        let s = std::str::from_utf8(bytes).map_err(|_| DeError("a string is not UTF-8".into()))?;
+        visitor.visit_borrowed_str(s)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let (h, _) = self.peek_head()?;
+        if h.major != 2 {
+            return Err(self.invalid(&visitor));
+        }
+        self.head()?;
+        let b = self.take(h.arg)?;
+        visitor.visit_borrowed_bytes(b)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.deserialize_bytes(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.input.get(self.pos) == Some(&0xf6) {
+            self.pos += 1;
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.input.get(self.pos) == Some(&0xf6) {
+            self.pos += 1;
+            visitor.visit_unit()
+        } else {
+            Err(self.invalid(&visitor))
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        if name == CID_SERDE_NAME {
+            let bytes = self.cid_bytes()?;
+            visitor.visit_newtype_struct(CidBytes(bytes))
+        } else {
+            visitor.visit_newtype_struct(self)
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        // Unit variants, written as their name.
+        let (h, _) = self.peek_head()?;
+        if h.major != 3 {
+            return Err(self.invalid(&visitor));
+        }
+        self.head()?;
+        let bytes = self.take(h.arg)?;
+        let s = std::str::from_utf8(bytes).map_err(|_| DeError("a string is not UTF-8".into()))?;
+        visitor.visit_enum(de::value::BorrowedStrDeserializer::new(s))
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.skip()?;
+        visitor.visit_unit()
+    }
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char
+        unit_struct seq tuple tuple_struct map struct identifier
+    }
+}
+
+/// The items of an array.
+struct Seq<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    left: u64,
+}
+
+impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
+    type Error = DeError;
+
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        usize::try_from(self.left).ok()
+    }
+}
+
+/// The entries of a map.
+struct Map<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    left: u64,
+}
+
+impl<'de> de::MapAccess<'de> for Map<'_, 'de> {
+    type Error = DeError;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        // Keys are strings (checked): read as one, whatever the seed asks for.
+        seed.deserialize(KeyDe(&mut *self.de)).map(Some)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, DeError> {
+        seed.deserialize(&mut *self.de)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        usize::try_from(self.left).ok()
+    }
+}
+
+/// A map key: a string, given as a borrowed `str` for any request.
+struct KeyDe<'a, 'de>(&'a mut Deserializer<'de>);
+
+impl<'de> de::Deserializer<'de> for KeyDe<'_, 'de> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.0.deserialize_str(visitor)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// The bytes of a CID (tag 42's content after its zero byte).
+struct CidBytes<'de>(&'de [u8]);
+
+impl<'de> de::Deserializer<'de> for CidBytes<'de> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        visitor.visit_borrowed_bytes(self.0)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        false
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}

@@ -1,0 +1,626 @@
+//! Bad binary input never panics: a seeded mutation run over the DAG-CBOR reader (untyped,
+//! `Unknown` and a generated record type) and over the CAR and repository reader.
+//!
+//! - DAG-CBOR: 100,000 inputs, mutated from valid encodings (bits flipped, bytes set to
+//!   CBOR heads such as tags, floats, indefinite lengths and long counts, cuts, insertions,
+//!   repeats) and some random bytes. Whatever a reader accepts writes back to exactly the
+//!   bytes read (a value read from DAG-CBOR keeps its CID).
+//! - CAR and repository: 100,000 inputs. Byte-level mutations of a valid repository export
+//!   (truncated, wrong hash, bad varint, oversized lengths), and structural ones that keep
+//!   every hash valid: a node or commit changed as data (keys, prefix lengths, links to
+//!   missing, shared or wrong blocks, fields removed or added), then every block that links
+//!   to it rehashed up to a new root, so the damage reaches the tree walk.
+//!
+//! `ATLEX_FUZZ_SEED` and `ATLEX_FUZZ_INPUTS` change the seed and the count of each run.
+
+use atlex::car;
+use atlex::cbor;
+use atlex::repo::{build_tree, Repository};
+use atlex::types::{CidLink, Data, DataMap, Unknown};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+atlex::lexicon!({
+    "lexicon": 1,
+    "id": "com.example.fuzz.thing",
+    "defs": {
+        "main": {
+            "type": "record",
+            "key": "any",
+            "record": {
+                "type": "object",
+                "required": ["name", "at"],
+                "nullable": ["maybe"],
+                "properties": {
+                    "name": { "type": "string", "maxLength": 64, "maxGraphemes": 32 },
+                    "at": { "type": "string", "format": "datetime" },
+                    "who": { "type": "string", "format": "did" },
+                    "n": { "type": "integer", "minimum": -100, "maximum": 100000 },
+                    "ok": { "type": "boolean" },
+                    "data": { "type": "bytes", "maxLength": 32 },
+                    "link": { "type": "cid-link" },
+                    "file": { "type": "blob", "accept": ["image/*"], "maxSize": 1000000 },
+                    "maybe": { "type": "integer" },
+                    "tags": { "type": "array", "items": { "type": "string" }, "maxLength": 4 },
+                    "inner": { "type": "ref", "ref": "#inner" },
+                    "choice": { "type": "union", "refs": ["#a", "#b"] },
+                    "any": { "type": "unknown" }
+                }
+            }
+        },
+        "inner": { "type": "object", "properties": { "x": { "type": "integer" }, "y": { "type": "string" } } },
+        "a": { "type": "object", "required": ["a"], "properties": { "a": { "type": "integer" } } },
+        "b": { "type": "object", "required": ["b"], "properties": { "b": { "type": "string" } } }
+    }
+});
+
+use com::example::fuzz::thing;
+
+/// SplitMix64.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+    fn percent(&mut self, p: u64) -> bool {
+        self.next() % 100 < p
+    }
+}
+
+fn settings() -> (u64, usize) {
+    let seed = std::env::var("ATLEX_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x0061_746c_6578_f022);
+    let inputs = std::env::var("ATLEX_FUZZ_INPUTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
+    (seed, inputs)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const CID_A: &str = "bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a";
+const CID_B: &str = "bafkreiccldh766hwcnuxnf2wh6jgzepf2nlu2lvcllt63eww5p6chi4ity";
+
+/// A random value of the data model.
+fn data(rng: &mut Rng, depth: u32) -> Data {
+    let pick = if depth == 0 {
+        rng.below(6)
+    } else {
+        rng.below(8)
+    };
+    match pick {
+        0 => Data::Null,
+        1 => Data::Bool(rng.percent(50)),
+        2 => Data::Integer(match rng.below(4) {
+            0 => rng.below(24) as i64,
+            1 => -(rng.below(300) as i64),
+            2 => rng.next() as i64,
+            _ => i64::MIN + rng.below(3) as i64,
+        }),
+        3 => Data::String(
+            [
+                "",
+                "a",
+                "$type",
+                "héllo",
+                "🦀🦀",
+                "com.example.fuzz.thing",
+                "x".repeat(30).as_str(),
+            ][rng.below(7)]
+            .to_owned(),
+        ),
+        4 => Data::Bytes(
+            (0..rng.below(40))
+                .map(|_| rng.next() as u8)
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        5 => Data::Link(if rng.percent(50) { CID_A } else { CID_B }.parse().unwrap()),
+        6 => Data::Array((0..rng.below(4)).map(|_| data(rng, depth - 1)).collect()),
+        _ => {
+            let mut m = DataMap::new();
+            for _ in 0..rng.below(5) {
+                let k = [
+                    "a", "bb", "$type", "name", "ref", "size", "zz", "mimeType", "",
+                ][rng.below(9)];
+                m.insert(k.to_owned(), data(rng, depth - 1));
+            }
+            Data::Object(m)
+        }
+    }
+}
+
+/// A valid record of the fuzz lexicon, as JSON.
+fn thing_json(rng: &mut Rng) -> serde_json::Value {
+    let name = ["thing", "🦀 crab", "naïve", ""][rng.below(4)];
+    let mut v = serde_json::json!({
+        "$type": "com.example.fuzz.thing",
+        "name": name,
+        "at": "2026-11-30T12:00:00.000Z",
+    });
+    let o = v.as_object_mut().unwrap();
+    if rng.percent(50) {
+        o.insert("who".into(), "did:plc:abcdefghijklmnopqrstuvwx".into());
+    }
+    if rng.percent(50) {
+        o.insert("n".into(), (rng.below(1000) as i64 - 50).into());
+    }
+    if rng.percent(50) {
+        o.insert("ok".into(), rng.percent(50).into());
+    }
+    if rng.percent(50) {
+        o.insert("data".into(), serde_json::json!({"$bytes": "AQIDBA"}));
+    }
+    if rng.percent(50) {
+        o.insert("link".into(), serde_json::json!({"$link": CID_A}));
+    }
+    if rng.percent(50) {
+        o.insert(
+            "file".into(),
+            serde_json::json!({"$type": "blob", "ref": {"$link": CID_B}, "mimeType": "image/png", "size": 1234}),
+        );
+    }
+    if rng.percent(50) {
+        o.insert(
+            "maybe".into(),
+            if rng.percent(50) {
+                serde_json::Value::Null
+            } else {
+                7.into()
+            },
+        );
+    }
+    if rng.percent(50) {
+        o.insert("tags".into(), serde_json::json!(["a", "b"]));
+    }
+    if rng.percent(50) {
+        o.insert(
+            "inner".into(),
+            serde_json::json!({"x": 1, "y": "z", "extra": [1, 2]}),
+        );
+    }
+    match rng.below(4) {
+        0 => {
+            o.insert(
+                "choice".into(),
+                serde_json::json!({"$type": "com.example.fuzz.thing#a", "a": 5}),
+            );
+        }
+        1 => {
+            o.insert(
+                "choice".into(),
+                serde_json::json!({"b": "late tag", "$type": "com.example.fuzz.thing#b"}),
+            );
+        }
+        2 => {
+            o.insert(
+                "choice".into(),
+                serde_json::json!({"$type": "com.example.other#c", "c": {"$link": CID_A}}),
+            );
+        }
+        _ => {}
+    }
+    if rng.percent(50) {
+        o.insert(
+            "any".into(),
+            serde_json::json!({"k": [1, {"$bytes": "AA"}], "$type": "x.y.z"}),
+        );
+    }
+    if rng.percent(30) {
+        o.insert(
+            "unknownProp".into(),
+            serde_json::json!({"l": {"$link": CID_B}}),
+        );
+    }
+    v
+}
+
+/// Bytes that CBOR heads and special values are made of.
+const INTERESTING: &[u8] = &[
+    0x00, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1f, 0x20, 0x38, 0x3b, 0x40, 0x58, 0x5b, 0x5f, 0x60,
+    0x78, 0x7b, 0x7f, 0x80, 0x98, 0x9b, 0x9f, 0xa0, 0xb8, 0xbb, 0xbf, 0xc0, 0xd8, 0x2a, 0xd9, 0xf4,
+    0xf5, 0xf6, 0xf7, 0xf9, 0xfa, 0xfb, 0xff, 0x01, 0x71, 0x12, 0x55,
+];
+
+fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
+    let mut out = input.to_vec();
+    for _ in 0..1 + rng.below(3) {
+        let len = out.len();
+        match rng.below(9) {
+            0 if len > 0 => {
+                let i = rng.below(len);
+                out[i] ^= 1 << rng.below(8);
+            }
+            1 if len > 0 => {
+                let i = rng.below(len);
+                out[i] = INTERESTING[rng.below(INTERESTING.len())];
+            }
+            2 => out.truncate(rng.below(len + 1)),
+            3 => {
+                let i = rng.below(len + 1);
+                let n = 1 + rng.below(9);
+                let bytes: Vec<u8> = (0..n)
+                    .map(|_| {
+                        if rng.percent(60) {
+                            INTERESTING[rng.below(INTERESTING.len())]
+                        } else {
+                            rng.next() as u8
+                        }
+                    })
+                    .collect();
+                out.splice(i..i, bytes);
+            }
+            4 if len > 1 => {
+                let a = rng.below(len);
+                let b = (a + 1 + rng.below(16)).min(len);
+                out.drain(a..b);
+            }
+            5 if len > 1 => {
+                let a = rng.below(len);
+                let b = (a + 1 + rng.below(32)).min(len);
+                let piece = out[a..b].to_vec();
+                let at = rng.below(out.len() + 1);
+                out.splice(at..at, piece);
+            }
+            6 if len > 0 => {
+                // A long length or count where a head was.
+                let i = rng.below(len);
+                let major = out[i] & 0xe0;
+                out[i] = major | 0x1b;
+                out.splice(i + 1..i + 1, [0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 0]);
+            }
+            7 if len > 0 => {
+                let i = rng.below(len);
+                out[i] = rng.next() as u8;
+            }
+            _ => {
+                if rng.percent(20) {
+                    out = (0..rng.below(48)).map(|_| rng.next() as u8).collect();
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Runs `f`, turning a panic into a test failure that shows the input.
+fn no_panic<T>(what: &str, input: &[u8], f: impl FnOnce() -> T) -> T {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(v) => v,
+        Err(_) => panic!("{what} panicked on input {}", hex(input)),
+    }
+}
+
+#[test]
+fn the_cbor_reader_never_panics_and_round_trips_what_it_accepts() {
+    let (seed, inputs) = settings();
+    let mut rng = Rng(seed);
+    // Seeds: records of the fuzz lexicon, and random data-model values.
+    let mut seeds: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..200 {
+        let record: thing::Record = serde_json::from_value(thing_json(&mut rng)).unwrap();
+        atlex::Validate::validate(&record).unwrap();
+        seeds.push(cbor::to_vec(&record).unwrap());
+    }
+    for _ in 0..200 {
+        let mut m = DataMap::new();
+        m.insert("v".into(), data(&mut rng, 4));
+        seeds.push(cbor::to_vec(&Data::Object(m)).unwrap());
+    }
+    let (mut data_ok, mut unknown_ok, mut typed_ok, mut refused) = (0usize, 0usize, 0usize, 0usize);
+    for i in 0..inputs {
+        let input = mutate(&mut rng, &seeds[i % seeds.len()]);
+        let checked = no_panic("cbor::check", &input, || cbor::check(&input));
+        let as_data = no_panic("cbor::decode::<Data>", &input, || {
+            cbor::decode::<Data>(&input)
+        });
+        let as_unknown = no_panic("cbor::from_slice::<Unknown>", &input, || {
+            cbor::from_slice::<Unknown>(&input)
+        });
+        let as_thing = no_panic("cbor::from_slice::<thing::Record>", &input, || {
+            cbor::from_slice::<thing::Record>(&input)
+        });
+        if let Ok(d) = &as_data {
+            assert!(
+                checked.is_ok(),
+                "decoded but failed the check: {}",
+                hex(&input)
+            );
+            assert_eq!(
+                cbor::to_vec(d).unwrap(),
+                input,
+                "Data round trip of {}",
+                hex(&input)
+            );
+            data_ok += 1;
+        }
+        if let Ok(u) = &as_unknown {
+            assert_eq!(
+                cbor::to_vec(u).unwrap(),
+                input,
+                "Unknown round trip of {}",
+                hex(&input)
+            );
+            unknown_ok += 1;
+        }
+        if let Ok(t) = &as_thing {
+            assert_eq!(
+                cbor::to_vec(t).unwrap(),
+                input,
+                "typed round trip of {}",
+                hex(&input)
+            );
+            typed_ok += 1;
+        }
+        if as_data.is_err() && as_unknown.is_err() && as_thing.is_err() {
+            refused += 1;
+        }
+        // Every refusal is an error with a message, never an empty one.
+        if let Err(e) = &as_thing {
+            assert!(!e.to_string().is_empty());
+        }
+    }
+    println!(
+        "DAG-CBOR reader: {inputs} inputs (seed {seed:#x}); accepted as Data {data_ok}, as Unknown {unknown_ok}, as the record type {typed_ok}; refused by all {refused}; no panic"
+    );
+    assert!(
+        inputs < 1000
+            || (data_ok > inputs / 100 && typed_ok > inputs / 200 && refused > inputs / 4),
+        "the mutations should reach both sides of every reader"
+    );
+}
+
+/// A valid repository: commit, tree and records, as blocks; returns the CAR's pieces.
+fn repository(rng: &mut Rng, records: usize) -> (CidLink, Vec<(CidLink, Vec<u8>)>) {
+    let mut blocks = Vec::new();
+    let mut entries = Vec::new();
+    for i in 0..records {
+        let record: thing::Record = serde_json::from_value(thing_json(rng)).unwrap();
+        let bytes = cbor::to_vec(&record).unwrap();
+        let cid = cbor::cid_of(cbor::DAG_CBOR, &bytes);
+        entries.push((
+            format!("com.example.fuzz.thing/k{i:04}").into_bytes(),
+            cid.clone(),
+        ));
+        blocks.push((cid, bytes));
+    }
+    let (root, nodes) = build_tree(entries).unwrap();
+    blocks.extend(nodes);
+    let mut commit = DataMap::new();
+    commit.insert("did".into(), "did:plc:abcdefghijklmnopqrstuvwx".into());
+    commit.insert("version".into(), Data::Integer(3));
+    commit.insert("data".into(), Data::Link(root));
+    commit.insert("rev".into(), "3lbqfr2ofx22k".into());
+    commit.insert("prev".into(), Data::Null);
+    commit.insert("sig".into(), Data::Bytes(vec![9u8; 64].into()));
+    let bytes = cbor::to_vec(&Data::Object(commit)).unwrap();
+    let cid = cbor::cid_of(cbor::DAG_CBOR, &bytes);
+    blocks.push((cid.clone(), bytes));
+    (cid, blocks)
+}
+
+fn write_car(root: &CidLink, blocks: &[(CidLink, Vec<u8>)]) -> Vec<u8> {
+    let refs: Vec<(CidLink, &[u8])> = blocks.iter().map(|(c, b)| (c.clone(), &b[..])).collect();
+    car::write(std::slice::from_ref(root), &refs)
+}
+
+/// Replaces every link `from` with `to` inside `d`.
+fn relink(d: &mut Data, from: &CidLink, to: &CidLink) -> bool {
+    match d {
+        Data::Link(l) if l == from => {
+            *l = to.clone();
+            true
+        }
+        Data::Array(items) => items.iter_mut().fold(false, |c, x| relink(x, from, to) | c),
+        Data::Object(m) => m.values_mut().fold(false, |c, x| relink(x, from, to) | c),
+        _ => false,
+    }
+}
+
+/// A change to one value inside a block, as data.
+fn damage(rng: &mut Rng, d: &mut Data, links: &[CidLink]) {
+    match d {
+        Data::Object(m) if !m.is_empty() && rng.percent(70) => {
+            let keys: Vec<String> = m.keys().cloned().collect();
+            let k = &keys[rng.below(keys.len())];
+            match rng.below(5) {
+                0 => {
+                    m.remove(k);
+                }
+                1 => {
+                    m.insert(format!("{k}x"), data(rng, 1));
+                }
+                _ => damage(rng, m.get_mut(k).unwrap(), links),
+            }
+        }
+        Data::Array(items) if !items.is_empty() && rng.percent(70) => match rng.below(4) {
+            0 => {
+                let i = rng.below(items.len());
+                items.remove(i);
+            }
+            1 => {
+                let i = rng.below(items.len());
+                let j = rng.below(items.len());
+                items.swap(i, j);
+            }
+            2 => {
+                let i = rng.below(items.len());
+                let copy = items[i].clone();
+                items.insert(rng.below(items.len() + 1), copy);
+            }
+            _ => {
+                let i = rng.below(items.len());
+                damage(rng, &mut items[i], links);
+            }
+        },
+        Data::Integer(n) => {
+            *n = match rng.below(4) {
+                0 => *n + 1,
+                1 => *n - 1,
+                2 => 1000,
+                _ => -1,
+            }
+        }
+        Data::Bytes(b) => {
+            let mut v = b.to_vec();
+            match rng.below(4) {
+                0 => v.push(b'/'),
+                1 => v.push(0xff),
+                2 => v.clear(),
+                _ => {
+                    if let Some(x) = v.first_mut() {
+                        *x = x.wrapping_add(1);
+                    }
+                }
+            }
+            *b = v.into();
+        }
+        _ => {
+            *d = match rng.below(4) {
+                0 if !links.is_empty() => Data::Link(links[rng.below(links.len())].clone()),
+                1 => Data::Link(cbor::cid_of(cbor::DAG_CBOR, &rng.next().to_be_bytes())),
+                2 => Data::Null,
+                _ => data(rng, 2),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_car_and_repository_reader_never_panics() {
+    let (seed, inputs) = settings();
+    let mut rng = Rng(seed ^ 0xca5);
+    let repos: Vec<_> = [0usize, 1, 3, 12, 30]
+        .iter()
+        .map(|&n| repository(&mut rng, n))
+        .collect();
+    // The blocks of each, also as data, for the structural changes.
+    let decoded: Vec<Vec<(CidLink, Data, Vec<u8>)>> = repos
+        .iter()
+        .map(|(_, blocks)| {
+            blocks
+                .iter()
+                .map(|(c, b)| (c.clone(), cbor::decode::<Data>(b).unwrap(), b.clone()))
+                .collect()
+        })
+        .collect();
+    // Each seed reads back whole.
+    for (root, blocks) in &repos {
+        let repo = Repository::from_car(write_car(root, blocks)).unwrap();
+        assert_eq!(repo.commit_cid(), root);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (mut ok, mut car_errors, mut other_errors, mut ran) = (0usize, 0usize, 0usize, 0usize);
+    let mut i = 0;
+    while ran < inputs {
+        i += 1;
+        let (root, blocks) = &repos[i % repos.len()];
+        let input = if rng.percent(50) {
+            // Byte level: the CAR itself damaged.
+            mutate(&mut rng, &write_car(root, blocks))
+        } else {
+            // Structure level: one block changed as data, every hash kept valid.
+            let mut blocks = decoded[i % decoded.len()].clone();
+            let mut root = root.clone();
+            let links: Vec<CidLink> = blocks.iter().map(|(c, _, _)| c.clone()).collect();
+            let target = rng.below(blocks.len());
+            damage(&mut rng, &mut blocks[target].1, &links);
+            let Ok(bytes) = cbor::to_vec(&blocks[target].1) else {
+                continue;
+            };
+            let new = cbor::cid_of(cbor::DAG_CBOR, &bytes);
+            let mut changed = vec![(blocks[target].0.clone(), new.clone())];
+            blocks[target].0 = new;
+            blocks[target].2 = bytes;
+            if rng.percent(10) {
+                // A block left out.
+                let gone = rng.below(blocks.len());
+                blocks.remove(gone);
+            }
+            // Rehash every block that links to a changed one, up to the root (a bounded number
+            // of times: a change may link a node to its own ancestor).
+            let mut budget = 4 * blocks.len() + 4;
+            while let Some((from, to)) = changed.pop() {
+                if budget == 0 {
+                    break;
+                }
+                budget -= 1;
+                if root == from {
+                    root = to.clone();
+                }
+                for (cid, value, bytes) in blocks.iter_mut() {
+                    if relink(value, &from, &to) {
+                        *bytes = cbor::to_vec(value).unwrap();
+                        let new_cid = cbor::cid_of(cbor::DAG_CBOR, bytes);
+                        changed.push((cid.clone(), new_cid.clone()));
+                        *cid = new_cid;
+                    }
+                }
+            }
+            let plain: Vec<(CidLink, Vec<u8>)> =
+                blocks.into_iter().map(|(c, _, b)| (c, b)).collect();
+            write_car(&root, &plain)
+        };
+        let result = no_panic("Repository::from_car", &input, || {
+            Repository::from_car(input.clone())
+        });
+        match result {
+            Ok(repo) => {
+                ok += 1;
+                let entries = repo.entries();
+                assert!(entries
+                    .windows(2)
+                    .all(|w| (&w[0].collection, &w[0].rkey) < (&w[1].collection, &w[1].rkey)));
+                for e in entries {
+                    let _ = no_panic("Repository::decode", &input, || {
+                        (
+                            repo.decode::<Unknown>(e).is_ok(),
+                            repo.decode::<thing::Record>(e).is_ok(),
+                        )
+                    });
+                }
+            }
+            Err(atlex::repo::RepoError::Car(_)) => car_errors += 1,
+            Err(e) => {
+                assert!(!e.to_string().is_empty());
+                other_errors += 1;
+            }
+        }
+        if i % 10 == 0 {
+            no_panic("AsyncCarReader", &input, || {
+                rt.block_on(async {
+                    if let Ok(mut r) = car::AsyncCarReader::new(&input[..]).await {
+                        while let Ok(Some(_)) = r.next_block().await {}
+                    }
+                })
+            });
+        }
+        ran += 1;
+    }
+    println!(
+        "CAR and repository reader: {ran} inputs (seed {seed:#x}); read {ok}, refused as CAR {car_errors}, refused as repository (commit, tree, blocks) {other_errors}; no panic"
+    );
+    assert!(
+        inputs < 1000
+            || (car_errors > inputs / 20 && other_errors > inputs / 20 && ok > inputs / 100),
+        "the mutations should reach the CAR reader, the tree walk and success"
+    );
+}
