@@ -382,7 +382,7 @@ mod differential {
                 c.atlex_stricter()
                     && c.atlex.decode_error().is_some_and(|e| e.contains("is not an NSID reference"))
                     && c.sites.iter().any(|s| {
-                        matches!(s.schema, Schema::Union { .. })
+                        matches!(s.schema, Schema::Union)
                             && s.value.get("$type").and_then(Value::as_str).is_some_and(|t| !type_reference(t))
                     })
             },
@@ -1021,8 +1021,10 @@ mod differential {
     fn standard_base64(s: &str) -> bool {
         let body = s.trim_end_matches('=');
         let padding = s.len() - body.len();
+        // Padding, when there is some, fills the last group of four characters.
+        let last_group = s.len() % 4;
         padding <= 2
-            && (padding == 0 || s.len() % 4 == 0)
+            && (padding == 0 || last_group == 0)
             && body.len() % 4 != 1
             && body
                 .bytes()
