@@ -153,14 +153,14 @@ pub enum Rule {
         /// The actual count.
         actual: u64,
     },
-    /// An array has more elements than `maxLength`, or bytes are longer than `maxLength`.
+    /// An array has more elements than `maxLength`.
     MaxItems {
         /// The limit from the lexicon.
         max: u64,
         /// The actual count.
         actual: u64,
     },
-    /// An array has fewer elements than `minLength`, or bytes are shorter than `minLength`.
+    /// An array has fewer elements than `minLength`.
     MinItems {
         /// The limit from the lexicon.
         min: u64,
@@ -494,7 +494,7 @@ pub mod check {
         Ok(())
     }
 
-    /// Length bounds of an array or a byte string.
+    /// Length bounds of an array.
     #[inline]
     pub fn items(len: usize, min: Option<u64>, max: Option<u64>) -> Result<(), ValidationError> {
         let actual = len as u64;

@@ -690,18 +690,37 @@ async fn server_rejects_invalid_query_parameters() {
     let (url, state) = start().await;
     let http = reqwest::Client::new();
     let base = format!("{url}/xrpc/com.example.e2e.search");
-    let cases = [
-        ("?q=x&limit=abc", "limit"),
-        ("?q=x&limit=101", "limit"),
-        ("?q=x&limit=0", "limit"),
-        ("?q=x&limit=1&limit=2", "limit"),
-        ("?q=x&limit=99999999999999999999", "limit"),
-        ("?q=x&exact=yes", "exact"),
-        ("?q=x&actor=not-a-did", "parameter `actor`"),
-        ("?limit=5", "q"),
-        ("", "q"),
+    // Each message names the parameter and the rule it broke.
+    let cases: [(&str, &[&str]); 9] = [
+        (
+            "?q=x&limit=abc",
+            &["parameter `limit`", "must be an integer", "\"abc\""],
+        ),
+        (
+            "?q=x&limit=101",
+            &["`limit` is 101", "more than maximum 100"],
+        ),
+        ("?q=x&limit=0", &["`limit` is 0", "less than minimum 1"]),
+        (
+            "?q=x&limit=1&limit=2",
+            &["parameter `limit`", "given 2 times"],
+        ),
+        (
+            "?q=x&limit=99999999999999999999",
+            &["parameter `limit`", "must be an integer"],
+        ),
+        (
+            "?q=x&exact=yes",
+            &["parameter `exact`", "must be true or false"],
+        ),
+        (
+            "?q=x&actor=not-a-did",
+            &["parameter `actor`", "invalid did \"not-a-did\""],
+        ),
+        ("?limit=5", &["missing field `q`"]),
+        ("", &["missing field `q`"]),
     ];
-    for (query, field) in cases {
+    for (query, hints) in cases {
         let (status, ct, body) = raw(http.get(format!("{base}{query}"))).await;
         assert_eq!(status, 400, "status for {query:?}");
         assert_eq!(
@@ -714,10 +733,12 @@ async fn server_rejects_invalid_query_parameters() {
             "error for {query:?}: {body}"
         );
         let message = body["message"].as_str().unwrap_or_default();
-        assert!(
-            message.contains(field),
-            "message for {query:?} names `{field}`: {message:?}"
-        );
+        for hint in hints {
+            assert!(
+                message.contains(hint),
+                "message for {query:?} says {hint:?}: {message:?}"
+            );
+        }
     }
     assert_eq!(state.handler_calls(), 0);
     assert_eq!(state.http().len(), cases.len());
@@ -777,47 +798,99 @@ async fn server_validates_input_before_the_handler_runs() {
     let http = reqwest::Client::new();
     let echo_url = format!("{url}/xrpc/com.example.e2e.echo");
     let json = Some("application/json");
-    let cases: Vec<(Option<&str>, &str, &str)> = vec![
-        (json, r#"{"text":"abcdef","count":1}"#, "maxGraphemes"),
-        (json, r#"{"text":"hi","count":11}"#, "count"),
-        (json, r#"{"text":"hi","count":0}"#, "count"),
+    // Each message names the property (or the body, or the content type) and the rule broken.
+    let cases: Vec<(Option<&str>, &str, &[&str])> = vec![
+        (
+            json,
+            r#"{"text":"abcdef","count":1}"#,
+            &["`text` has 6 graphemes", "more than maxGraphemes 5"],
+        ),
+        (
+            json,
+            r#"{"text":"hi","count":11}"#,
+            &["`count` is 11", "more than maximum 10"],
+        ),
+        (
+            json,
+            r#"{"text":"hi","count":0}"#,
+            &["`count` is 0", "less than minimum 1"],
+        ),
         (
             json,
             r#"{"text":"hi","count":1,"tags":["a","b","c","d"]}"#,
-            "tags",
+            &["`tags` has 4 items", "more than maxLength 3"],
         ),
         (
             json,
             r#"{"text":"hi","count":1,"tags":["ok","elevenchars"]}"#,
-            "tags[1]",
+            &["`tags[1]` is 11 UTF-8 bytes long", "more than maxLength 10"],
         ),
-        (json, r#"{"text":"hi"}"#, "count"),
-        (json, r#"{"text":5,"count":1}"#, "invalid"),
-        (json, r#"{"text":"hi","count":1.5}"#, "at `count`"),
+        (json, r#"{"text":"hi"}"#, &["missing field `count`"]),
+        (
+            json,
+            r#"{"text":5,"count":1}"#,
+            &["at `text`", "integer `5`, expected a string"],
+        ),
+        (
+            json,
+            r#"{"text":"hi","count":1.5}"#,
+            &["at `count`", "floating point `1.5`, expected an integer"],
+        ),
         (
             json,
             r#"{"text":"hi","count":1,"author":"not-a-did"}"#,
-            "at `author`",
+            &["at `author`", "invalid did \"not-a-did\""],
         ),
-        (json, r#"{"text":"hi","count":1,"text":"dup"}"#, "text"),
-        (json, r#"["text","hi"]"#, "invalid"),
-        (json, "null", "invalid"),
-        (json, "", "invalid"),
-        (json, "\u{0}\u{1}garbage{{{", "invalid"),
-        (json, r#"{"text":"hi","count":1"#, "invalid"),
+        (
+            json,
+            r#"{"text":"hi","count":1,"text":"dup"}"#,
+            &["duplicate field `text`"],
+        ),
+        (
+            json,
+            r#"["text","hi"]"#,
+            &["invalid JSON body", "sequence, expected an object"],
+        ),
+        (
+            json,
+            "null",
+            &["invalid JSON body", "null, expected an object"],
+        ),
+        (
+            json,
+            "",
+            &["invalid JSON body", "EOF while parsing a value"],
+        ),
+        (
+            json,
+            "\u{0}\u{1}garbage{{{",
+            &["invalid JSON body", "expected value at line 1 column 1"],
+        ),
+        (
+            json,
+            r#"{"text":"hi","count":1"#,
+            &["invalid JSON body", "EOF while parsing an object"],
+        ),
         (
             Some("text/plain"),
             r#"{"text":"hi","count":1}"#,
-            "content type",
+            &["expected application/json", "content type \"text/plain\""],
         ),
         (
             Some("application/x-www-form-urlencoded"),
             "text=hi&count=1",
-            "content type",
+            &[
+                "expected application/json",
+                "content type \"application/x-www-form-urlencoded\"",
+            ],
         ),
-        (None, r#"{"text":"hi","count":1}"#, "content type"),
+        (
+            None,
+            r#"{"text":"hi","count":1}"#,
+            &["expected application/json", "got no content type"],
+        ),
     ];
-    for (ct, body, hint) in &cases {
+    for (ct, body, hints) in &cases {
         let mut req = http.post(&echo_url).body(*body);
         if let Some(ct) = ct {
             req = req.header("content-type", *ct);
@@ -827,10 +900,12 @@ async fn server_validates_input_before_the_handler_runs() {
         assert_eq!(rct.as_deref(), Some("application/json"));
         assert_eq!(answer["error"], "InvalidRequest", "for {ct:?} {body:?}");
         let message = answer["message"].as_str().unwrap_or_default();
-        assert!(
-            message.contains(hint),
-            "message for {ct:?} {body:?} mentions {hint:?}: {message:?}"
-        );
+        for hint in *hints {
+            assert!(
+                message.contains(hint),
+                "message for {ct:?} {body:?} says {hint:?}: {message:?}"
+            );
+        }
     }
     // createSession without the password.
     let (status, _, answer) = raw(http

@@ -1,7 +1,11 @@
 //! The code generator never panics: thousands of mutated lexicon documents (broken JSON,
 //! wrong types, odd names, deep nesting) each expand to code or to compile errors.
+//!
+//! Each document is written to a file of its own: the codegen caches parsed files by path,
+//! modification time and length, so rewriting one path could hand back the previous
+//! document's parse (a same-length rewrite within one tick of a coarse clock).
 
-use atlex_codegen::read::Source;
+use atlex_codegen::read::{cache_stats, Source};
 use atlex_codegen::{expand, Request};
 use proc_macro2::Span;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -128,10 +132,11 @@ fn mutated_documents_never_panic_the_generator() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let (mut cases, mut with_errors, mut inline_cases) = (0, 0, 0);
+    let stats_before = cache_stats();
     for round in 0..1500 {
         let seed = SEEDS[round % SEEDS.len()];
         let text = mutate(&mut rng, seed);
-        let file = dir.join(format!("case{}.json", round % 8));
+        let file = dir.join(format!("case{round}.json"));
         std::fs::write(&file, &text).unwrap();
         let request = Request {
             sources: vec![Source::Path(
@@ -143,6 +148,7 @@ fn mutated_documents_never_panic_the_generator() {
         };
         let out = catch_unwind(AssertUnwindSafe(|| expand(&request, &dir)));
         let out = out.unwrap_or_else(|_| panic!("expand panicked on this document:\n{text}"));
+        std::fs::remove_file(&file).ok();
         cases += 1;
         if out.to_string().contains("compile_error") {
             with_errors += 1;
@@ -166,6 +172,15 @@ fn mutated_documents_never_panic_the_generator() {
         }
     }
     std::fs::remove_dir_all(&dir).ok();
+    let stats = cache_stats();
+    assert_eq!(
+        (
+            stats.hits - stats_before.hits,
+            stats.misses - stats_before.misses
+        ),
+        (0, 1500),
+        "every document was read and parsed afresh, none served from the cache"
+    );
     println!("{cases} mutated documents expanded ({with_errors} with compile errors), {inline_cases} also inline; no panic");
     assert_eq!(cases, 1500);
     assert!(

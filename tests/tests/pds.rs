@@ -2,7 +2,8 @@
 //!
 //! Start it with `bash pds/start.sh`, then run with the URL it prints:
 //! `ATLEX_PDS_URL=http://127.0.0.1:2583 cargo test -p atlex-tests --test pds`; stop it with
-//! `bash pds/stop.sh`. Without `ATLEX_PDS_URL` every test says so and passes.
+//! `bash pds/stop.sh`. Without `ATLEX_PDS_URL` every test says so and passes (and fails with
+//! `ATLEX_REQUIRE_ALL=1`).
 
 use atlex::types::{Did, Handle};
 use atlex::xrpc::StatusCode;
@@ -18,7 +19,7 @@ fn pds_url() -> Option<String> {
     match std::env::var("ATLEX_PDS_URL") {
         Ok(url) if !url.trim().is_empty() => Some(url.trim().trim_end_matches('/').to_owned()),
         _ => {
-            println!("skipped: set ATLEX_PDS_URL (bash pds/start.sh)");
+            atlex_tests::skip("set ATLEX_PDS_URL (bash pds/start.sh)");
             None
         }
     }

@@ -4,8 +4,10 @@
 use atlex::server::{Router, ServerError, XrpcRequest};
 use atlex::xrpc::session_methods::{create_session, delete_session, refresh_session};
 use atlex::xrpc::{NoParams, Session, SessionData, SessionStore};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
 
 mod lex {
     atlex::lexicon!({
@@ -28,6 +30,45 @@ struct Server {
     generation: AtomicUsize,
     refreshes: AtomicUsize,
     deleted: AtomicUsize,
+    /// `whoami` calls answered with ExpiredToken, and those answered with the DID.
+    expired_answers: AtomicUsize,
+    served: AtomicUsize,
+    /// The first `hold_expired` ExpiredToken answers are held until that many calls have
+    /// come in with an expired token, so that the calls overlap for real (0: none held).
+    hold_expired: AtomicUsize,
+    all_expired_in: Notify,
+    /// A held answer waited in vain: the calls did not overlap.
+    hold_timed_out: AtomicBool,
+}
+
+impl Server {
+    /// Holds this ExpiredToken answer, the `n`th, until `hold_expired` of them are waiting.
+    async fn hold_expired_answer(&self, n: usize) {
+        let hold = self.hold_expired.load(Ordering::SeqCst);
+        if n > hold {
+            return;
+        }
+        if n == hold {
+            self.all_expired_in.notify_waiters();
+            return;
+        }
+        let all_in = async {
+            loop {
+                // Registered before the count is read, so a notification in between is kept.
+                let notified = self.all_expired_in.notified();
+                if self.expired_answers.load(Ordering::SeqCst) >= hold {
+                    break;
+                }
+                notified.await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(10), all_in)
+            .await
+            .is_err()
+        {
+            self.hold_timed_out.store(true, Ordering::SeqCst);
+        }
+    }
 }
 
 fn bearer(headers: &atlex::server::HeaderMap) -> String {
@@ -108,9 +149,13 @@ async fn serve(state: Arc<Server>) -> String {
         .query(whoami::Method, move |req: XrpcRequest<NoParams, ()>| {
             let s = s4.clone();
             async move {
-                if bearer(&req.headers) != *s.valid_access.lock().unwrap() {
+                let valid = bearer(&req.headers) == *s.valid_access.lock().unwrap();
+                if !valid {
+                    let n = s.expired_answers.fetch_add(1, Ordering::SeqCst) + 1;
+                    s.hold_expired_answer(n).await;
                     return Err(ServerError::new(400, "ExpiredToken", "Token has expired"));
                 }
+                s.served.fetch_add(1, Ordering::SeqCst);
                 Ok(whoami::Output::new(DID.parse().unwrap()))
             }
         });
@@ -150,15 +195,41 @@ async fn login_call_refresh_once_for_concurrent_calls_and_logout() {
     assert_eq!(whoami::call(&session).await.unwrap().did.as_str(), DID);
     assert_eq!(server.refreshes.load(Ordering::SeqCst), 0);
 
-    // The server expires the token: eight concurrent calls share one refresh.
+    // The server expires the token: eight concurrent calls share one refresh. Every call is
+    // started before any is awaited, and the server holds the ExpiredToken answers until all
+    // eight calls have come in with the old token, so all of them find it expired at once.
     *server.valid_access.lock().unwrap() = "expired-for-everyone".into();
-    let calls = (0..8).map(|_| {
+    const CALLS: usize = 8;
+    let expired_before = server.expired_answers.load(Ordering::SeqCst);
+    let served_before = server.served.load(Ordering::SeqCst);
+    server
+        .hold_expired
+        .store(expired_before + CALLS, Ordering::SeqCst);
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..CALLS {
         let s = session.clone();
-        tokio::spawn(async move { whoami::call(&s).await })
-    });
-    for call in calls {
-        assert_eq!(call.await.unwrap().unwrap().did.as_str(), DID);
+        calls.spawn(async move { whoami::call(&s).await });
     }
+    let results = tokio::time::timeout(Duration::from_secs(30), calls.join_all())
+        .await
+        .expect("the concurrent calls finish");
+    assert!(
+        !server.hold_timed_out.load(Ordering::SeqCst),
+        "the calls did not overlap: fewer than {CALLS} were in flight together"
+    );
+    for result in results {
+        assert_eq!(result.unwrap().did.as_str(), DID);
+    }
+    assert_eq!(
+        server.expired_answers.load(Ordering::SeqCst) - expired_before,
+        CALLS,
+        "each call found the token expired once, and retried with a fresh one"
+    );
+    assert_eq!(
+        server.served.load(Ordering::SeqCst) - served_before,
+        CALLS,
+        "every call succeeded on its retry"
+    );
     assert_eq!(
         server.refreshes.load(Ordering::SeqCst),
         1,

@@ -188,7 +188,7 @@ impl Validate for Bytes {
 
     fn __check(&self, checks: &crate::validate::Checks) -> Result<(), ValidationError> {
         if checks.min_length.is_some() || checks.max_length.is_some() {
-            crate::validate::check::items(
+            crate::validate::check::bytes_len(
                 self.as_slice().len(),
                 checks.min_length,
                 checks.max_length,
