@@ -23,6 +23,12 @@ mod tree {
     atlex::lexicon!("lexicons/sets/com/example/tree");
 }
 
+/// Refs written with the `lex:` prefix, as @atproto/api's exported schemas write them: into
+/// the same document and into another, as a ref, an array's items and union variants.
+mod lexref {
+    atlex::lexicon!("lexicons/sets/com/example/lexref");
+}
+
 mod inline {
     atlex::lexicon!({
         "lexicon": 1,
@@ -147,4 +153,94 @@ fn inline_documents_expand_like_files() {
     assert_eq!(ping::NSID, "com.example.ping");
     assert!(ping::LEXICON.contains("\"com.example.ping\""));
     assert_eq!(ping::Params::new().n, 3);
+}
+
+#[test]
+fn lex_prefixed_refs_resolve_as_the_unprefixed_ones() {
+    use lexref::com::example::lexref::{defs, post};
+    let label = defs::Label::new("ok".into());
+    let record = post::Record {
+        label: Some(label.clone()),
+        site: Some(defs::Main::new(atlex::uri!("https://example.com"))),
+        reply: Some(post::ReplyRef {
+            label: Some(label.clone()),
+            ..post::ReplyRef::new(atlex::at_uri!(
+                "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/com.example.lexref.post/3k43tv4rft22g"
+            ))
+        }),
+        labels: Some(vec![label.clone()]),
+        embed: Some(post::RecordEmbed::Image(Box::new(post::Image::new(
+            "a cat".into(),
+        )))),
+        ..post::Record::new("hi".into())
+    };
+    record.validate().unwrap();
+    let json = serde_json::to_value(&record).unwrap();
+    // The union writes the tag without the prefix, as every other tool does.
+    assert_eq!(json["embed"]["$type"], "com.example.lexref.post#image");
+    let back: post::Record = serde_json::from_value(json).unwrap();
+    assert_eq!(back, record);
+
+    // Every variant reads from its unprefixed `$type` (a `main` also as `nsid#main`).
+    for (embed, tag) in [
+        (
+            serde_json::json!({ "$type": "com.example.lexref.defs#label", "val": "x" }),
+            "com.example.lexref.defs#label",
+        ),
+        (
+            serde_json::json!({ "$type": "com.example.lexref.defs", "uri": "https://example.com" }),
+            "com.example.lexref.defs",
+        ),
+        (
+            serde_json::json!({ "$type": "com.example.lexref.defs#main", "uri": "https://example.com" }),
+            "com.example.lexref.defs",
+        ),
+        (
+            serde_json::json!({ "$type": "com.example.lexref.post#plain" }),
+            "com.example.lexref.post#plain",
+        ),
+    ] {
+        let value = serde_json::json!({ "$type": "com.example.lexref.post", "text": "hi", "embed": embed });
+        let r: post::Record = serde_json::from_value(value).unwrap();
+        assert!(
+            !matches!(r.embed, Some(post::RecordEmbed::Unknown(_)) | None),
+            "{tag} reads as a known variant"
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["embed"]["$type"], tag);
+    }
+
+    // The constraints of the definitions behind `lex:` refs apply.
+    let long = defs::Label::new("ninechars".into());
+    let cases = [
+        post::Record {
+            label: Some(long.clone()),
+            ..post::Record::new("hi".into())
+        },
+        post::Record {
+            labels: Some(vec![label.clone(), long.clone()]),
+            ..post::Record::new("hi".into())
+        },
+        post::Record {
+            reply: Some(post::ReplyRef {
+                label: Some(long.clone()),
+                ..post::ReplyRef::new(atlex::at_uri!(
+                    "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/com.example.lexref.post/3k43tv4rft22g"
+                ))
+            }),
+            ..post::Record::new("hi".into())
+        },
+        post::Record {
+            embed: Some(post::RecordEmbed::DefsLabel(Box::new(long.clone()))),
+            ..post::Record::new("hi".into())
+        },
+    ];
+    let paths: Vec<String> = cases
+        .iter()
+        .map(|r| r.validate().unwrap_err().path_string())
+        .collect();
+    assert_eq!(
+        paths,
+        ["label.val", "labels[1].val", "reply.label.val", "embed.val"]
+    );
 }
