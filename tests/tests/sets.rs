@@ -17,6 +17,15 @@ mod app {
     }
 }
 
+/// The same note with `com.example.base` in the same invocation: what the app set above must
+/// match.
+mod app_in_set {
+    atlex::lexicon! {
+        path = ["lexicons/sets/com/example/app", "lexicons/sets/com/example/base"],
+        include = ["com.example.app.note"],
+    }
+}
+
 /// Recursive types: a direct self-reference and a cycle through another document (every
 /// field on the cycle is boxed).
 mod tree {
@@ -115,6 +124,57 @@ fn constraints_of_referenced_definitions_apply() {
     };
     let err = note.validate().unwrap_err();
     assert_eq!(err.path_string(), "tags[0].name");
+}
+
+/// What reading then validating a note gives: `Ok`, or the path and rule of the error.
+macro_rules! verdicts {
+    ($record:ty, $cases:expr) => {
+        $cases
+            .iter()
+            .map(|json: &serde_json::Value| {
+                let mut note = serde_json::json!({
+                    "$type": "com.example.app.note",
+                    "text": "hi",
+                    "createdAt": "2024-01-01T00:00:00Z",
+                });
+                for (k, v) in json.as_object().unwrap() {
+                    note[k] = v.clone();
+                }
+                let r: $record = serde_json::from_value(note).map_err(|e| e.to_string())?;
+                r.validate()
+                    .map_err(|e| format!("{}: {}", e.path_string(), e.rule()))
+            })
+            .collect::<Vec<Result<(), String>>>()
+    };
+}
+
+#[test]
+fn refs_to_aliases_through_extern_paths_carry_their_constraints() {
+    use serde_json::json;
+    let cases = [
+        json!({ "subtitle": "short", "score": 10, "moreTags": [{ "name": "a" }], "scores": [0, 10] }),
+        json!({ "subtitle": "too long" }),
+        json!({ "score": 11 }),
+        json!({ "score": -1 }),
+        json!({ "moreTags": [{ "name": "a" }, { "name": "b" }, { "name": "c" }] }),
+        json!({ "moreTags": [{ "name": "ninechars" }] }),
+        json!({ "scores": [1, 20] }),
+    ];
+    let in_set = verdicts!(app_in_set::com::example::app::note::Record, cases);
+    let through_extern = verdicts!(app::com::example::app::note::Record, cases);
+    assert_eq!(
+        in_set,
+        [
+            Ok(()),
+            Err("subtitle: is 8 UTF-8 bytes long, more than maxLength 5".to_owned()),
+            Err("score: is 11, more than maximum 10".to_owned()),
+            Err("score: is -1, less than minimum 0".to_owned()),
+            Err("moreTags: has 3 items, more than maxLength 2".to_owned()),
+            Err("moreTags[0].name: has 9 graphemes, more than maxGraphemes 8".to_owned()),
+            Err("scores[1]: is 20, more than maximum 10".to_owned()),
+        ]
+    );
+    assert_eq!(through_extern, in_set);
 }
 
 #[test]

@@ -165,19 +165,25 @@ impl<'a> Registry<'a> {
             let segs = info.module.iter().map(|m| format_ident!("{}", m));
             return quote!(#(#supers::)* #(#segs::)* #item);
         }
-        if let Some(ext) = self.extern_for(nsid) {
-            let base = &ext.path;
-            let rest = nsid[ext.prefix.len()..].trim_start_matches('.');
-            let segs = rest
-                .split('.')
-                .filter(|s| !s.is_empty())
-                .map(|s| format_ident!("{}", snake_case(s)));
+        if let Some(module) = self.extern_module(nsid) {
             let item = format_ident!("{}", default_item_name(name));
-            return quote!(#base #(::#segs)* :: #item);
+            return quote!(#module :: #item);
         }
         // Unreachable after a successful check; keep the output well-formed anyway.
         let item = format_ident!("{}", default_item_name(name));
         quote!(#item)
+    }
+
+    /// The Rust module of document `nsid` when `extern_paths` maps it.
+    pub fn extern_module(&self, nsid: &str) -> Option<TokenStream> {
+        let ext = self.extern_for(nsid)?;
+        let base = &ext.path;
+        let rest = nsid[ext.prefix.len()..].trim_start_matches('.');
+        let segs = rest
+            .split('.')
+            .filter(|s| !s.is_empty())
+            .map(|s| format_ident!("{}", snake_case(s)));
+        Some(quote!(#base #(::#segs)*))
     }
 
     /// Reports every ref of every document that resolves to nothing, to a token, or (in a
@@ -369,6 +375,13 @@ pub fn default_item_name(def_name: &str) -> String {
     } else {
         pascal_case(def_name)
     }
+}
+
+/// The hidden constant that holds the constraints of the alias named `item` (`ShortText` ->
+/// `__ShortText`), beside it in its module: how a ref from another invocation finds them. No
+/// generated name starts with `_`, so it is clear of every other item.
+pub fn alias_checks_name(item: &str) -> proc_macro2::Ident {
+    format_ident!("__{}", item)
 }
 
 /// Decides every definition's Rust name in a document: the items of `main` first, then the

@@ -144,9 +144,20 @@ pub(crate) fn emit_named_schema(
         _ => {
             let ty = rust_type(cx, schema, &ident.to_string());
             let doc = doc_attr(description, origin);
+            // The alias's constraints, for refs from other invocations (`extern_paths`), which
+            // see the aliased type only.
+            let checks = super::validate::alias_checks(cx, schema).map(|desc| {
+                let hidden = crate::resolve::alias_checks_name(&ident.to_string());
+                quote! {
+                    #[doc(hidden)]
+                    #[allow(non_upper_case_globals)]
+                    pub const #hidden: __p::Checks = #desc;
+                }
+            });
             cx.items.push(quote! {
                 #doc
                 pub type #ident = #ty;
+                #checks
             });
         }
     }

@@ -2,7 +2,7 @@
 
 use super::DocCx;
 use crate::model::{DefKind, Kind, Located, Schema};
-use crate::resolve::Target;
+use crate::resolve::{alias_checks_name, default_item_name, split_ref, Target};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -111,7 +111,8 @@ pub(crate) fn checks_desc(
                     }
                     _ => Some(quote!(__p::Checks::NONE)),
                 },
-                _ => Some(quote!(__p::Checks::NONE)),
+                Ok(Target::Extern) => Some(extern_checks(cx, &r.target)),
+                Err(_) => Some(quote!(__p::Checks::NONE)),
             };
         }
     }
@@ -119,4 +120,35 @@ pub(crate) fn checks_desc(
         return None;
     }
     Some(quote!(__p::Checks { #(#set,)* ..__p::Checks::NONE }))
+}
+
+/// The constraints of a named alias (a definition that is not an object, union or string enum),
+/// for the hidden constant emitted beside it; `None` when a value of it needs no checks beyond
+/// its own `validate`, which is what a ref that finds no constant applies.
+pub(crate) fn alias_checks(cx: &DocCx<'_, '_>, schema: &Schema) -> Option<TokenStream> {
+    let desc = checks_desc(cx, schema, 0)?;
+    let none = quote!(__p::Checks::NONE);
+    (desc.to_string() != none.to_string()).then_some(desc)
+}
+
+/// The constraints of a definition in an `extern_paths` module, whose kind is not known here:
+/// the hidden constant a generated alias has beside it (`__Name`), and `Checks::NONE` when there
+/// is none (an object, a union, a string enum, or a hand-written module). A glob import in an
+/// inner block takes precedence over an item of the block around it, so the constant is used
+/// when the module has one.
+fn extern_checks(cx: &DocCx<'_, '_>, raw: &str) -> TokenStream {
+    let (nsid, name) = split_ref(cx.nsid(), raw);
+    let Some(module) = cx.reg.extern_module(nsid) else {
+        return quote!(__p::Checks::NONE);
+    };
+    let hidden = alias_checks_name(&default_item_name(name));
+    quote!(const {
+        #[allow(dead_code, non_upper_case_globals)]
+        const #hidden: __p::Checks = __p::Checks::NONE;
+        {
+            #[allow(unused_imports)]
+            use #module::*;
+            #hidden
+        }
+    })
 }
