@@ -88,19 +88,37 @@ pub mod com {
                         s: (
                             __Opt<__Str>,
                             __Opt<__t::Datetime>,
-                            __Opt<__Vec<crate::base::com::example::base::defs::Tag>>,
-                            __Opt<__Opt<crate::base::com::example::base::defs::Color>>,
+                            __p::IntSlot<
+                                __Vec<crate::base::com::example::base::defs::Tag>,
+                            >,
+                            __p::IntSlot<
+                                __Opt<crate::base::com::example::base::defs::Color>,
+                            >,
                             __Opt<
                                 super::super::super::super::com::example::app::pin::Record,
                             >,
-                            __Opt<crate::base::com::example::base::defs::ShortText>,
-                            __Opt<crate::base::com::example::base::defs::Score>,
-                            __Opt<crate::base::com::example::base::defs::TagList>,
-                            __Opt<__Vec<crate::base::com::example::base::defs::Score>>,
+                            __p::IntSlot<
+                                crate::base::com::example::base::defs::ShortText,
+                            >,
+                            __p::IntSlot<crate::base::com::example::base::defs::Score>,
+                            __p::IntSlot<crate::base::com::example::base::defs::TagList>,
+                            __p::IntSlot<
+                                __Vec<crate::base::com::example::base::defs::Score>,
+                            >,
                         ),
                         extra: __t::Extra,
                     ) -> __Opt<Self> {
-                        let (f0, f1, f2, f3, f4, f5, f6, f7, f8) = s;
+                        let (
+                            f0,
+                            f1,
+                            __p::IntSlot(f2),
+                            __p::IntSlot(f3),
+                            f4,
+                            __p::IntSlot(f5),
+                            __p::IntSlot(f6),
+                            __p::IntSlot(f7),
+                            __p::IntSlot(f8),
+                        ) = s;
                         match (f0, f1) {
                             (__Some(f0), __Some(f1)) => {
                                 __Some(Self {

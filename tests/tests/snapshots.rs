@@ -58,11 +58,12 @@ fn create_session() {
     );
 }
 
-/// Aliases with constraints (each with its hidden constant), and a record whose refs into
-/// them go through `extern_paths`.
+/// Aliases with constraints (each with its hidden constant), integers in every position (their
+/// slots), and a record whose refs go through `extern_paths`.
 #[test]
 fn aliases_and_extern_refs() {
     snapshot("base_defs", &["lexicons/sets/com/example/base/defs.json"]);
+    snapshot("ints", &["lexicons/sets/com/example/ints"]);
     snapshot_with(
         "note_extern",
         &["lexicons/sets/com/example/app/note.json", "lexicons/sets/com/example/app/pin.json"],

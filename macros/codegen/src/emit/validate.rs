@@ -152,3 +152,31 @@ fn extern_checks(cx: &DocCx<'_, '_>, raw: &str) -> TokenStream {
         }
     })
 }
+
+/// Whether a value of `schema` holds integers where serde reads them as such (the value, or
+/// inside arrays), so that its slot must read them also from floats such as `4.0`. A ref to an
+/// alias follows the alias; a ref through `extern_paths` may be one, so it counts.
+pub(crate) fn holds_ints(cx: &DocCx<'_, '_>, schema: &Schema, depth: usize) -> bool {
+    match &schema.kind {
+        Kind::Integer(_) => true,
+        Kind::Array(items, _) => holds_ints(cx, items, depth),
+        Kind::Ref(r) => match cx.reg.lookup(cx.nsid(), &r.target) {
+            Ok(Target::Local(info, def)) => match &def.kind {
+                DefKind::Schema(target) if depth < MAX_ALIAS_DEPTH => {
+                    let target_cx = DocCx {
+                        reg: cx.reg,
+                        info,
+                        namer: crate::naming::Namer::default(),
+                        items: Vec::new(),
+                        current_def: String::new(),
+                    };
+                    holds_ints(&target_cx, target, depth + 1)
+                }
+                _ => false,
+            },
+            Ok(Target::Extern) => true,
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}
