@@ -307,7 +307,7 @@ fn check_type_ref(tag: &str) -> Result<(), String> {
 /// The slot (see [`Slots`]) of a property whose value holds integers where serde reads them as
 /// such: the value itself, inside `Option`s and inside arrays (`i64`, `Option<Option<i64>>`,
 /// `Vec<i64>`, an alias of any of them, a type from another module that may be one). It is read
-/// through [`Ints`], so that each of those integers also reads from a float with no fractional
+/// through `Ints`, so that each of those integers also reads from a float with no fractional
 /// part (`4.0`), as the data model allows; any other float is refused as serde refuses it.
 #[derive(Debug)]
 pub struct IntSlot<T>(pub Option<T>);
@@ -337,10 +337,12 @@ impl<'de, T: Deserialize<'de>> Slots<'de> for IntSlot<T> {
     }
 }
 
-/// Reads integers leniently: as a seed, deserializes its value through `Ints<D>`; as a
-/// deserializer, asks the one it wraps for any value where an `i64` is wanted (so that `4.0`
-/// can become 4), and wraps what an `Option` or a sequence reads next. Every other request goes
-/// through unchanged, so objects, strings and unknown data read exactly as they would.
+/// Reads integers leniently, wrapping serde's four roles: as a seed, it deserializes its value
+/// through `Ints<D>`; as a deserializer, it asks the one it wraps for any value where an `i64`
+/// is wanted, and wraps the visitor where an `Option` or a sequence is wanted; as a visitor, it
+/// turns an integral float into an integer (`4.0` into 4) and wraps what an `Option` or a
+/// sequence reads next; as a sequence, it reads each element as a seed. Every other request
+/// goes through unchanged, so objects, strings and unknown data read exactly as they would.
 struct Ints<T>(T);
 
 impl<'de, S: de::DeserializeSeed<'de>> de::DeserializeSeed<'de> for Ints<S> {
@@ -1127,11 +1129,7 @@ mod tests {
     fn build(s: (Option<String>, IntSlot<i64>), extra: crate::types::Extra) -> Option<Pin> {
         let (note, IntSlot(count)) = s;
         match (note,) {
-            (Some(note),) => Some(Pin {
-                note,
-                count,
-                extra,
-            }),
+            (Some(note),) => Some(Pin { note, count, extra }),
             _ => None,
         }
     }
@@ -1184,6 +1182,46 @@ mod tests {
         let wrong =
             serde_json::from_str::<Pin>(r#"{"$type":"com.example.other","note":"a"}"#).unwrap_err();
         assert!(wrong.to_string().contains("expected $type"), "{wrong}");
+    }
+
+    #[test]
+    fn integers_read_from_integral_floats_where_serde_reads_integers() {
+        fn read<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
+            let mut d = serde_json::Deserializer::from_str(text);
+            de::DeserializeSeed::deserialize(Ints(std::marker::PhantomData::<T>), &mut d)
+                .map_err(|e| e.to_string())
+        }
+        assert_eq!(read::<i64>("4.0"), Ok(4));
+        assert_eq!(read::<i64>("-0.0"), Ok(0));
+        assert_eq!(read::<Option<Option<i64>>>("4.0"), Ok(Some(Some(4))));
+        assert_eq!(read::<Option<i64>>("null"), Ok(None));
+        assert_eq!(
+            read::<Vec<Vec<i64>>>("[[4.0], [], [5]]"),
+            Ok(vec![vec![4], vec![], vec![5]])
+        );
+        assert_eq!(
+            read::<Option<Vec<Box<i64>>>>("[1e3]"),
+            Ok(Some(vec![Box::new(1000)]))
+        );
+        for bad in ["4.5", "9223372036854775808.0", "1e300", "[4.5]"] {
+            assert!(read::<Vec<i64>>(&format!("[{bad}]")).is_err(), "{bad}");
+        }
+        let err = read::<i64>("4.5").unwrap_err();
+        assert!(err.contains("floating point `4.5`, expected i64"), "{err}");
+        // Anything else reads as serde reads it.
+        assert_eq!(
+            read::<Option<String>>(r#""4.0""#),
+            Ok(Some("4.0".to_owned()))
+        );
+        assert!(read::<i64>(r#""4""#).is_err());
+        assert!(read::<Vec<i64>>("4").is_err());
+        for text in ["4.0", "[4.0, 1]", r#"{"a": [4.0]}"#] {
+            assert_eq!(
+                read::<crate::types::Data>(text),
+                serde_json::from_str(text).map_err(|e| e.to_string()),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -49,11 +49,23 @@ macro_rules! round_trip {
 fn check(property: &str, lax: Value, exact: Value, bad: Value) {
     type InSet = in_set::com::example::ints::all::Main;
     type Extern = through_extern::com::example::ints::all::Main;
-    assert_eq!(round_trip!(InSet, property, exact), Ok(exact.clone()), "{property}: exact");
-    assert_eq!(round_trip!(InSet, property, lax), Ok(exact.clone()), "{property}: {lax}");
+    assert_eq!(
+        round_trip!(InSet, property, exact),
+        Ok(exact.clone()),
+        "{property}: exact"
+    );
+    assert_eq!(
+        round_trip!(InSet, property, lax),
+        Ok(exact.clone()),
+        "{property}: {lax}"
+    );
     let err = round_trip!(InSet, property, bad).expect_err(&format!("{property}: {bad}"));
     assert!(err.contains("4.5"), "{property}: {err}");
-    assert_eq!(round_trip!(Extern, property, lax), Ok(exact.clone()), "{property}: {lax} (extern)");
+    assert_eq!(
+        round_trip!(Extern, property, lax),
+        Ok(exact.clone()),
+        "{property}: {lax} (extern)"
+    );
     let err = round_trip!(Extern, property, bad).expect_err(&format!("{property}: {bad} (extern)"));
     assert!(err.contains("4.5"), "{property}: {err}");
 }
@@ -91,7 +103,11 @@ positions! {
 fn null_and_absent_stay_apart() {
     type InSet = in_set::com::example::ints::all::Main;
     for property in ["nul", "nulArr", "nulAlias", "optNul", "optNulArr"] {
-        assert_eq!(round_trip!(InSet, property, Value::Null), Ok(Value::Null), "{property}");
+        assert_eq!(
+            round_trip!(InSet, property, Value::Null),
+            Ok(Value::Null),
+            "{property}"
+        );
     }
     let v: InSet = serde_json::from_value(base()).unwrap();
     assert_eq!((v.opt_nul, v.opt_nul_arr, v.nul_alias), (None, None, None));

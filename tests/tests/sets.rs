@@ -260,7 +260,8 @@ fn lex_prefixed_refs_resolve_as_the_unprefixed_ones() {
             "com.example.lexref.post#plain",
         ),
     ] {
-        let value = serde_json::json!({ "$type": "com.example.lexref.post", "text": "hi", "embed": embed });
+        let value =
+            serde_json::json!({ "$type": "com.example.lexref.post", "text": "hi", "embed": embed });
         let r: post::Record = serde_json::from_value(value).unwrap();
         assert!(
             !matches!(r.embed, Some(post::RecordEmbed::Unknown(_)) | None),

@@ -66,7 +66,10 @@ fn aliases_and_extern_refs() {
     snapshot("ints", &["lexicons/sets/com/example/ints"]);
     snapshot_with(
         "note_extern",
-        &["lexicons/sets/com/example/app/note.json", "lexicons/sets/com/example/app/pin.json"],
+        &[
+            "lexicons/sets/com/example/app/note.json",
+            "lexicons/sets/com/example/app/pin.json",
+        ],
         vec![ExternPath {
             prefix: "com.example.base".to_owned(),
             path: "crate::base::com::example::base".parse().unwrap(),

@@ -310,7 +310,8 @@ impl Checker<'_> {
                     let Some(this) = target(&r.value) else {
                         continue;
                     };
-                    if let Some(first) = u.refs[..i].iter().find(|o| target(&o.value) == Some(this)) {
+                    if let Some(first) = u.refs[..i].iter().find(|o| target(&o.value) == Some(this))
+                    {
                         let msg = if first.value == r.value {
                             format!("union lists {:?} twice", r.value)
                         } else {
@@ -414,4 +415,3 @@ mod tests {
         }
     }
 }
-

@@ -472,7 +472,6 @@ pub fn for_each_schema<C>(def: &Def, f: &mut impl FnMut(&Schema, &mut C), cx: &m
 mod tests {
     use super::*;
     use crate::read::Source;
-    use proc_macro2::Span;
 
     /// The expansion of one inline document, as text.
     fn expand_inline(json: &str) -> String {
@@ -514,16 +513,28 @@ mod tests {
         let with = expand_inline(WITH_SCHEME);
         assert!(!with.contains("compile_error"), "{with}");
         // The same expansion, down to the `LEXICON` text once the scheme is taken out of both.
-        assert_eq!(with.replace("lex:", ""), expand_inline(&WITH_SCHEME.replace("lex:", "")));
+        assert_eq!(
+            with.replace("lex:", ""),
+            expand_inline(&WITH_SCHEME.replace("lex:", ""))
+        );
     }
 
     #[test]
     fn lex_without_an_nsid_is_refused() {
         for (raw, hint) in [
-            ("lex:#label", "write `#label` for a definition of this document"),
-            ("lex:", "write `lex:com.example.doc#name`, or the ref without `lex:`"),
+            (
+                "lex:#label",
+                "write `#label` for a definition of this document",
+            ),
+            (
+                "lex:",
+                "write `lex:com.example.doc#name`, or the ref without `lex:`",
+            ),
         ] {
-            let doc = WITH_SCHEME.replace("\"lex:com.example.labeled#label\" }", &format!("{raw:?} }}"));
+            let doc = WITH_SCHEME.replace(
+                "\"lex:com.example.labeled#label\" }",
+                &format!("{raw:?} }}"),
+            );
             let out = expand_inline(&doc);
             let msg = format!("ref \\\"{raw}\\\" is malformed: `lex:` must be followed by an NSID");
             assert!(out.contains(&msg), "{raw}: {out}");

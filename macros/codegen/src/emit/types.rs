@@ -428,7 +428,13 @@ pub(crate) fn emit_object(
     let slot_pats: Vec<TokenStream> = slot_vars
         .iter()
         .zip(&int_slots)
-        .map(|(v, &ints)| if ints { quote!(__p::IntSlot(#v)) } else { quote!(#v) })
+        .map(|(v, &ints)| {
+            if ints {
+                quote!(__p::IntSlot(#v))
+            } else {
+                quote!(#v)
+            }
+        })
         .collect();
     let destructure = if grouped {
         let groups = slot_pats.chunks(12).map(|c| quote!((#(#c,)*)));

@@ -2,7 +2,7 @@
 
 use super::DocCx;
 use crate::model::{DefKind, Kind, Located, Schema};
-use crate::resolve::{alias_checks_name, default_item_name, split_ref, Target};
+use crate::resolve::{alias_checks_name, default_item_name, split_ref, DocInfo, Target};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -100,14 +100,7 @@ pub(crate) fn checks_desc(
                             return None;
                         }
                         // An alias: the target's checks apply here, seen from its own document.
-                        let target_cx = DocCx {
-                            reg: cx.reg,
-                            info,
-                            namer: crate::naming::Namer::default(),
-                            items: Vec::new(),
-                            current_def: String::new(),
-                        };
-                        checks_desc(&target_cx, target, depth + 1)
+                        checks_desc(&reading(cx, info), target, depth + 1)
                     }
                     _ => Some(quote!(__p::Checks::NONE)),
                 },
@@ -163,14 +156,7 @@ pub(crate) fn holds_ints(cx: &DocCx<'_, '_>, schema: &Schema, depth: usize) -> b
         Kind::Ref(r) => match cx.reg.lookup(cx.nsid(), &r.target) {
             Ok(Target::Local(info, def)) => match &def.kind {
                 DefKind::Schema(target) if depth < MAX_ALIAS_DEPTH => {
-                    let target_cx = DocCx {
-                        reg: cx.reg,
-                        info,
-                        namer: crate::naming::Namer::default(),
-                        items: Vec::new(),
-                        current_def: String::new(),
-                    };
-                    holds_ints(&target_cx, target, depth + 1)
+                    holds_ints(&reading(cx, info), target, depth + 1)
                 }
                 _ => false,
             },
@@ -178,5 +164,17 @@ pub(crate) fn holds_ints(cx: &DocCx<'_, '_>, schema: &Schema, depth: usize) -> b
             Err(_) => false,
         },
         _ => false,
+    }
+}
+
+/// A context for reading the definitions of document `info` (nothing is emitted through it),
+/// so that the refs of an alias resolve from the alias's own document.
+fn reading<'r, 'a>(cx: &DocCx<'r, 'a>, info: &'r DocInfo<'a>) -> DocCx<'r, 'a> {
+    DocCx {
+        reg: cx.reg,
+        info,
+        namer: crate::naming::Namer::default(),
+        items: Vec::new(),
+        current_def: String::new(),
     }
 }
