@@ -304,57 +304,190 @@ fn check_type_ref(tag: &str) -> Result<(), String> {
     }
 }
 
-/// An integer of the data model: also read from a float with no fractional part (`4.0`),
-/// as the data model allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LexInt(pub i64);
+/// The slot (see [`Slots`]) of a property whose value holds integers where serde reads them as
+/// such: the value itself, inside `Option`s and inside arrays (`i64`, `Option<Option<i64>>`,
+/// `Vec<i64>`, an alias of any of them, a type from another module that may be one). It is read
+/// through `Ints`, so that each of those integers also reads from a float with no fractional
+/// part (`4.0`), as the data model allows; any other float is refused as serde refuses it.
+#[derive(Debug)]
+pub struct IntSlot<T>(pub Option<T>);
 
-/// Integers read as [`LexInt`].
-#[inline]
-pub fn ints(items: Vec<LexInt>) -> Vec<i64> {
-    items.into_iter().map(|v| v.0).collect()
+impl<T> Default for IntSlot<T> {
+    #[inline]
+    fn default() -> Self {
+        IntSlot(None)
+    }
 }
 
-/// An optional integer read as [`LexInt`].
-#[inline]
-pub fn opt_int(v: Option<LexInt>) -> Option<i64> {
-    v.map(|v| v.0)
-}
+impl<'de, T: Deserialize<'de>> Slots<'de> for IntSlot<T> {
+    const WIDTH: usize = 1;
 
-/// An optional, nullable integer read as [`LexInt`].
-#[inline]
-pub fn opt_opt_int(v: Option<Option<LexInt>>) -> Option<Option<i64>> {
-    v.map(opt_int)
-}
-
-impl<'de> Deserialize<'de> for LexInt {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = LexInt;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an integer")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LexInt, E> {
-                Ok(LexInt(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LexInt, E> {
-                i64::try_from(v).map(LexInt).map_err(|_| {
-                    E::custom(format!("integer {v} is out of the 64-bit signed range"))
-                })
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LexInt, E> {
-                // 2^63 is exactly representable; anything at or past it is out of range.
-                if v.fract() == 0.0
-                    && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v)
-                {
-                    Ok(LexInt(v as i64))
-                } else {
-                    Err(de::Error::invalid_type(de::Unexpected::Float(v), &self))
-                }
-            }
+    #[inline]
+    fn read<M: de::MapAccess<'de>>(
+        &mut self,
+        _index: usize,
+        map: &mut M,
+        name: &'static str,
+    ) -> Result<(), M::Error> {
+        if self.0.is_some() {
+            return Err(de::Error::duplicate_field(name));
         }
-        d.deserialize_any(V)
+        self.0 = Some(map.next_value_seed(Ints(std::marker::PhantomData::<T>))?);
+        Ok(())
+    }
+}
+
+/// Reads integers leniently, wrapping serde's four roles: as a seed, it deserializes its value
+/// through `Ints<D>`; as a deserializer, it asks the one it wraps for any value where an `i64`
+/// is wanted, and wraps the visitor where an `Option` or a sequence is wanted; as a visitor, it
+/// turns an integral float into an integer (`4.0` into 4) and wraps what an `Option` or a
+/// sequence reads next; as a sequence, it reads each element as a seed. Every other request
+/// goes through unchanged, so objects, strings and unknown data read exactly as they would.
+struct Ints<T>(T);
+
+impl<'de, S: de::DeserializeSeed<'de>> de::DeserializeSeed<'de> for Ints<S> {
+    type Value = S::Value;
+
+    #[inline]
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
+        self.0.deserialize(Ints(d))
+    }
+}
+
+/// Forwards `Deserializer` methods to the wrapped deserializer, unchanged.
+macro_rules! forward_de {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        #[inline]
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* v: V) -> Result<V::Value, D::Error> {
+            self.0.$method($($arg,)* v)
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Ints<D> {
+    type Error = D::Error;
+
+    #[inline]
+    fn deserialize_i64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(Ints(v))
+    }
+
+    #[inline]
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_option(Ints(v))
+    }
+
+    #[inline]
+    fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_seq(Ints(v))
+    }
+
+    #[inline]
+    fn is_human_readable(&self) -> bool {
+        self.0.is_human_readable()
+    }
+
+    forward_de! {
+        deserialize_any(); deserialize_bool(); deserialize_i8(); deserialize_i16();
+        deserialize_i32(); deserialize_i128(); deserialize_u8(); deserialize_u16();
+        deserialize_u32(); deserialize_u64(); deserialize_u128(); deserialize_f32();
+        deserialize_f64(); deserialize_char(); deserialize_str(); deserialize_string();
+        deserialize_bytes(); deserialize_byte_buf(); deserialize_unit(); deserialize_map();
+        deserialize_identifier(); deserialize_ignored_any();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_newtype_struct(name: &'static str);
+        deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+    }
+}
+
+/// Forwards `Visitor` methods to the wrapped visitor, unchanged.
+macro_rules! forward_visit {
+    ($($method:ident($ty:ty);)*) => {$(
+        #[inline]
+        fn $method<E: de::Error>(self, v: $ty) -> Result<V::Value, E> {
+            self.0.$method(v)
+        }
+    )*};
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for Ints<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+
+    #[inline]
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<V::Value, E> {
+        // 2^63 is exactly representable; anything at or past it is out of range.
+        if v.fract() == 0.0
+            && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v)
+        {
+            self.0.visit_i64(v as i64)
+        } else {
+            self.0.visit_f64(v)
+        }
+    }
+
+    #[inline]
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.0.visit_some(Ints(d))
+    }
+
+    #[inline]
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        self.0.visit_seq(Ints(seq))
+    }
+
+    #[inline]
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        self.0.visit_none()
+    }
+
+    #[inline]
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.0.visit_unit()
+    }
+
+    #[inline]
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.0.visit_newtype_struct(d)
+    }
+
+    #[inline]
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.0.visit_map(map)
+    }
+
+    #[inline]
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
+        self.0.visit_enum(data)
+    }
+
+    forward_visit! {
+        visit_bool(bool); visit_i64(i64); visit_u64(u64); visit_i128(i128); visit_u128(u128);
+        visit_char(char); visit_str(&str); visit_borrowed_str(&'de str); visit_string(String);
+        visit_bytes(&[u8]); visit_borrowed_bytes(&'de [u8]); visit_byte_buf(Vec<u8>);
+    }
+}
+
+impl<'de, A: de::SeqAccess<'de>> de::SeqAccess<'de> for Ints<A> {
+    type Error = A::Error;
+
+    #[inline]
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
+        self.0.next_element_seed(Ints(seed))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> Option<usize> {
+        self.0.size_hint()
     }
 }
 
@@ -993,14 +1126,10 @@ mod tests {
         required: &[0],
     };
 
-    fn build(s: (Option<String>, Option<LexInt>), extra: crate::types::Extra) -> Option<Pin> {
-        let (note, count) = s;
+    fn build(s: (Option<String>, IntSlot<i64>), extra: crate::types::Extra) -> Option<Pin> {
+        let (note, IntSlot(count)) = s;
         match (note,) {
-            (Some(note),) => Some(Pin {
-                note,
-                count: opt_int(count),
-                extra,
-            }),
+            (Some(note),) => Some(Pin { note, count, extra }),
             _ => None,
         }
     }
@@ -1053,6 +1182,46 @@ mod tests {
         let wrong =
             serde_json::from_str::<Pin>(r#"{"$type":"com.example.other","note":"a"}"#).unwrap_err();
         assert!(wrong.to_string().contains("expected $type"), "{wrong}");
+    }
+
+    #[test]
+    fn integers_read_from_integral_floats_where_serde_reads_integers() {
+        fn read<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
+            let mut d = serde_json::Deserializer::from_str(text);
+            de::DeserializeSeed::deserialize(Ints(std::marker::PhantomData::<T>), &mut d)
+                .map_err(|e| e.to_string())
+        }
+        assert_eq!(read::<i64>("4.0"), Ok(4));
+        assert_eq!(read::<i64>("-0.0"), Ok(0));
+        assert_eq!(read::<Option<Option<i64>>>("4.0"), Ok(Some(Some(4))));
+        assert_eq!(read::<Option<i64>>("null"), Ok(None));
+        assert_eq!(
+            read::<Vec<Vec<i64>>>("[[4.0], [], [5]]"),
+            Ok(vec![vec![4], vec![], vec![5]])
+        );
+        assert_eq!(
+            read::<Option<Vec<Box<i64>>>>("[1e3]"),
+            Ok(Some(vec![Box::new(1000)]))
+        );
+        for bad in ["4.5", "9223372036854775808.0", "1e300", "[4.5]"] {
+            assert!(read::<Vec<i64>>(&format!("[{bad}]")).is_err(), "{bad}");
+        }
+        let err = read::<i64>("4.5").unwrap_err();
+        assert!(err.contains("floating point `4.5`, expected i64"), "{err}");
+        // Anything else reads as serde reads it.
+        assert_eq!(
+            read::<Option<String>>(r#""4.0""#),
+            Ok(Some("4.0".to_owned()))
+        );
+        assert!(read::<i64>(r#""4""#).is_err());
+        assert!(read::<Vec<i64>>("4").is_err());
+        for text in ["4.0", "[4.0, 1]", r#"{"a": [4.0]}"#] {
+            assert_eq!(
+                read::<crate::types::Data>(text),
+                serde_json::from_str(text).map_err(|e| e.to_string()),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -17,10 +17,25 @@ mod app {
     }
 }
 
+/// The same note with `com.example.base` in the same invocation: what the app set above must
+/// match.
+mod app_in_set {
+    atlex::lexicon! {
+        path = ["lexicons/sets/com/example/app", "lexicons/sets/com/example/base"],
+        include = ["com.example.app.note"],
+    }
+}
+
 /// Recursive types: a direct self-reference and a cycle through another document (every
 /// field on the cycle is boxed).
 mod tree {
     atlex::lexicon!("lexicons/sets/com/example/tree");
+}
+
+/// Refs written with the `lex:` prefix, as @atproto/api's exported schemas write them: into
+/// the same document and into another, as a ref, an array's items and union variants.
+mod lexref {
+    atlex::lexicon!("lexicons/sets/com/example/lexref");
 }
 
 mod inline {
@@ -111,6 +126,57 @@ fn constraints_of_referenced_definitions_apply() {
     assert_eq!(err.path_string(), "tags[0].name");
 }
 
+/// What reading then validating a note gives: `Ok`, or the path and rule of the error.
+macro_rules! verdicts {
+    ($record:ty, $cases:expr) => {
+        $cases
+            .iter()
+            .map(|json: &serde_json::Value| {
+                let mut note = serde_json::json!({
+                    "$type": "com.example.app.note",
+                    "text": "hi",
+                    "createdAt": "2024-01-01T00:00:00Z",
+                });
+                for (k, v) in json.as_object().unwrap() {
+                    note[k] = v.clone();
+                }
+                let r: $record = serde_json::from_value(note).map_err(|e| e.to_string())?;
+                r.validate()
+                    .map_err(|e| format!("{}: {}", e.path_string(), e.rule()))
+            })
+            .collect::<Vec<Result<(), String>>>()
+    };
+}
+
+#[test]
+fn refs_to_aliases_through_extern_paths_carry_their_constraints() {
+    use serde_json::json;
+    let cases = [
+        json!({ "subtitle": "short", "score": 10, "moreTags": [{ "name": "a" }], "scores": [0, 10] }),
+        json!({ "subtitle": "too long" }),
+        json!({ "score": 11 }),
+        json!({ "score": -1 }),
+        json!({ "moreTags": [{ "name": "a" }, { "name": "b" }, { "name": "c" }] }),
+        json!({ "moreTags": [{ "name": "ninechars" }] }),
+        json!({ "scores": [1, 20] }),
+    ];
+    let in_set = verdicts!(app_in_set::com::example::app::note::Record, cases);
+    let through_extern = verdicts!(app::com::example::app::note::Record, cases);
+    assert_eq!(
+        in_set,
+        [
+            Ok(()),
+            Err("subtitle: is 8 UTF-8 bytes long, more than maxLength 5".to_owned()),
+            Err("score: is 11, more than maximum 10".to_owned()),
+            Err("score: is -1, less than minimum 0".to_owned()),
+            Err("moreTags: has 3 items, more than maxLength 2".to_owned()),
+            Err("moreTags[0].name: has 9 graphemes, more than maxGraphemes 8".to_owned()),
+            Err("scores[1]: is 20, more than maximum 10".to_owned()),
+        ]
+    );
+    assert_eq!(through_extern, in_set);
+}
+
 #[test]
 fn recursive_refs_are_boxed_and_round_trip() {
     use tree::com::example::tree::{link, node};
@@ -147,4 +213,95 @@ fn inline_documents_expand_like_files() {
     assert_eq!(ping::NSID, "com.example.ping");
     assert!(ping::LEXICON.contains("\"com.example.ping\""));
     assert_eq!(ping::Params::new().n, 3);
+}
+
+#[test]
+fn lex_prefixed_refs_resolve_as_the_unprefixed_ones() {
+    use lexref::com::example::lexref::{defs, post};
+    let label = defs::Label::new("ok".into());
+    let record = post::Record {
+        label: Some(label.clone()),
+        site: Some(defs::Main::new(atlex::uri!("https://example.com"))),
+        reply: Some(post::ReplyRef {
+            label: Some(label.clone()),
+            ..post::ReplyRef::new(atlex::at_uri!(
+                "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/com.example.lexref.post/3k43tv4rft22g"
+            ))
+        }),
+        labels: Some(vec![label.clone()]),
+        embed: Some(post::RecordEmbed::Image(Box::new(post::Image::new(
+            "a cat".into(),
+        )))),
+        ..post::Record::new("hi".into())
+    };
+    record.validate().unwrap();
+    let json = serde_json::to_value(&record).unwrap();
+    // The union writes the tag without the prefix, as every other tool does.
+    assert_eq!(json["embed"]["$type"], "com.example.lexref.post#image");
+    let back: post::Record = serde_json::from_value(json).unwrap();
+    assert_eq!(back, record);
+
+    // Every variant reads from its unprefixed `$type` (a `main` also as `nsid#main`).
+    for (embed, tag) in [
+        (
+            serde_json::json!({ "$type": "com.example.lexref.defs#label", "val": "x" }),
+            "com.example.lexref.defs#label",
+        ),
+        (
+            serde_json::json!({ "$type": "com.example.lexref.defs", "uri": "https://example.com" }),
+            "com.example.lexref.defs",
+        ),
+        (
+            serde_json::json!({ "$type": "com.example.lexref.defs#main", "uri": "https://example.com" }),
+            "com.example.lexref.defs",
+        ),
+        (
+            serde_json::json!({ "$type": "com.example.lexref.post#plain" }),
+            "com.example.lexref.post#plain",
+        ),
+    ] {
+        let value =
+            serde_json::json!({ "$type": "com.example.lexref.post", "text": "hi", "embed": embed });
+        let r: post::Record = serde_json::from_value(value).unwrap();
+        assert!(
+            !matches!(r.embed, Some(post::RecordEmbed::Unknown(_)) | None),
+            "{tag} reads as a known variant"
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["embed"]["$type"], tag);
+    }
+
+    // The constraints of the definitions behind `lex:` refs apply.
+    let long = defs::Label::new("ninechars".into());
+    let cases = [
+        post::Record {
+            label: Some(long.clone()),
+            ..post::Record::new("hi".into())
+        },
+        post::Record {
+            labels: Some(vec![label.clone(), long.clone()]),
+            ..post::Record::new("hi".into())
+        },
+        post::Record {
+            reply: Some(post::ReplyRef {
+                label: Some(long.clone()),
+                ..post::ReplyRef::new(atlex::at_uri!(
+                    "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/com.example.lexref.post/3k43tv4rft22g"
+                ))
+            }),
+            ..post::Record::new("hi".into())
+        },
+        post::Record {
+            embed: Some(post::RecordEmbed::DefsLabel(Box::new(long.clone()))),
+            ..post::Record::new("hi".into())
+        },
+    ];
+    let paths: Vec<String> = cases
+        .iter()
+        .map(|r| r.validate().unwrap_err().path_string())
+        .collect();
+    assert_eq!(
+        paths,
+        ["label.val", "labels[1].val", "reply.label.val", "embed.val"]
+    );
 }

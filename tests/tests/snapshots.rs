@@ -3,11 +3,16 @@
 //! intended change, then review the diff.
 
 use atlex_codegen::read::Source;
+use atlex_codegen::resolve::ExternPath;
 use atlex_codegen::{expand, Request};
 use proc_macro2::Span;
 use std::path::Path;
 
 fn snapshot(name: &str, paths: &[&str]) {
+    snapshot_with(name, paths, Vec::new());
+}
+
+fn snapshot_with(name: &str, paths: &[&str], extern_paths: Vec<ExternPath>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let request = Request {
         sources: paths
@@ -15,7 +20,7 @@ fn snapshot(name: &str, paths: &[&str]) {
             .map(|p| Source::Path((*p).to_owned(), Span::call_site()))
             .collect(),
         include: Vec::new(),
-        extern_paths: Vec::new(),
+        extern_paths,
     };
     let tokens = expand(&request, root);
     let file: syn::File = syn::parse2(tokens).expect("the expansion parses as a Rust file");
@@ -50,5 +55,24 @@ fn create_session() {
     snapshot(
         "create_session",
         &["../runtime/lexicons/com/atproto/server/createSession.json"],
+    );
+}
+
+/// Aliases with constraints (each with its hidden constant), integers in every position (their
+/// slots), and a record whose refs go through `extern_paths`.
+#[test]
+fn aliases_and_extern_refs() {
+    snapshot("base_defs", &["lexicons/sets/com/example/base/defs.json"]);
+    snapshot("ints", &["lexicons/sets/com/example/ints"]);
+    snapshot_with(
+        "note_extern",
+        &[
+            "lexicons/sets/com/example/app/note.json",
+            "lexicons/sets/com/example/app/pin.json",
+        ],
+        vec![ExternPath {
+            prefix: "com.example.base".to_owned(),
+            path: "crate::base::com::example::base".parse().unwrap(),
+        }],
     );
 }

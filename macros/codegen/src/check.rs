@@ -302,9 +302,26 @@ impl Checker<'_> {
                         Some("add refs, or remove `\"closed\": true`"),
                     );
                 }
+                // Two spellings of one definition (`#a`, `nsid#a`, `lex:nsid#a`; `nsid` and
+                // `nsid#main`) are one variant listed twice.
+                let id = self.doc.id.as_str();
+                let target = |raw| union_target(id, raw);
                 for (i, r) in u.refs.iter().enumerate() {
-                    if u.refs[..i].iter().any(|o| o.value == r.value) {
-                        let msg = format!("union lists {:?} twice", r.value);
+                    let Some(this) = target(&r.value) else {
+                        continue;
+                    };
+                    if let Some(first) = u.refs[..i].iter().find(|o| target(&o.value) == Some(this))
+                    {
+                        let msg = if first.value == r.value {
+                            format!("union lists {:?} twice", r.value)
+                        } else {
+                            format!(
+                                "union lists {:?} twice (as {:?} and {:?})",
+                                format!("{}#{}", this.0, this.1),
+                                first.value,
+                                r.value
+                            )
+                        };
                         self.err(&r.at, &msg, None);
                     }
                 }
@@ -356,6 +373,16 @@ fn valid_mime(s: &str, allow_wildcards: bool) -> bool {
         return true;
     }
     token(ty) && ((allow_wildcards && sub == "*") || token(sub))
+}
+
+/// The definition a union ref names (`(nsid, name)`), or `None` for `lex:` with no NSID after
+/// it (reported by `resolve`).
+fn union_target<'r>(current: &'r str, raw: &'r str) -> Option<(&'r str, &'r str)> {
+    let bare = raw.strip_prefix(crate::resolve::LEX_SCHEME);
+    if bare.is_some_and(|b| b.is_empty() || b.starts_with('#')) {
+        return None;
+    }
+    Some(crate::resolve::split_ref(current, raw))
 }
 
 #[cfg(test)]

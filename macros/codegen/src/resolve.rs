@@ -53,9 +53,14 @@ pub enum Target<'a> {
     Extern,
 }
 
-/// Splits `nsid#name`, `#name` or `nsid` into the NSID (the current one for `#name`) and the
-/// definition name (`main` when absent).
+/// The scheme @atproto/lexicon puts before the NSID of a ref (`lex:com.atproto.label.defs#label`),
+/// as its exported schemas write them. A ref with it names what the ref without it names.
+pub const LEX_SCHEME: &str = "lex:";
+
+/// Splits `nsid#name`, `#name` or `nsid` (each NSID form also with the `lex:` scheme) into the
+/// NSID (the current one for `#name`) and the definition name (`main` when absent).
 pub fn split_ref<'r>(current: &'r str, raw: &'r str) -> (&'r str, &'r str) {
+    let raw = raw.strip_prefix(LEX_SCHEME).unwrap_or(raw);
     match raw.split_once('#') {
         Some(("", name)) => (current, name),
         Some((nsid, name)) => (nsid, name),
@@ -106,6 +111,13 @@ impl<'a> Registry<'a> {
 
     /// Resolves `raw` as written in `from`.
     pub fn lookup(&'a self, from: &str, raw: &str) -> Result<Target<'a>, RefError> {
+        // @atproto/lexicon keeps a `lex:` ref as written and looks it up among `lex:nsid#name`
+        // and `lex:nsid`: with no NSID after the scheme it names nothing.
+        if let Some(rest) = raw.strip_prefix(LEX_SCHEME) {
+            if rest.is_empty() || rest.starts_with('#') {
+                return Err(RefError::SchemeWithoutNsid);
+            }
+        }
         let (nsid, name) = split_ref(from, raw);
         if name.is_empty() {
             return Err(RefError::Malformed("the part after `#` is empty"));
@@ -153,19 +165,25 @@ impl<'a> Registry<'a> {
             let segs = info.module.iter().map(|m| format_ident!("{}", m));
             return quote!(#(#supers::)* #(#segs::)* #item);
         }
-        if let Some(ext) = self.extern_for(nsid) {
-            let base = &ext.path;
-            let rest = nsid[ext.prefix.len()..].trim_start_matches('.');
-            let segs = rest
-                .split('.')
-                .filter(|s| !s.is_empty())
-                .map(|s| format_ident!("{}", snake_case(s)));
+        if let Some(module) = self.extern_module(nsid) {
             let item = format_ident!("{}", default_item_name(name));
-            return quote!(#base #(::#segs)* :: #item);
+            return quote!(#module :: #item);
         }
         // Unreachable after a successful check; keep the output well-formed anyway.
         let item = format_ident!("{}", default_item_name(name));
         quote!(#item)
+    }
+
+    /// The Rust module of document `nsid` when `extern_paths` maps it.
+    pub fn extern_module(&self, nsid: &str) -> Option<TokenStream> {
+        let ext = self.extern_for(nsid)?;
+        let base = &ext.path;
+        let rest = nsid[ext.prefix.len()..].trim_start_matches('.');
+        let segs = rest
+            .split('.')
+            .filter(|s| !s.is_empty())
+            .map(|s| format_ident!("{}", snake_case(s)));
+        Some(quote!(#base #(::#segs)*))
     }
 
     /// Reports every ref of every document that resolves to nothing, to a token, or (in a
@@ -222,6 +240,20 @@ impl<'a> Registry<'a> {
                 format!("{what} {raw:?} is malformed: {why}"),
                 Some("write `#localName`, `com.example.doc` or `com.example.doc#name`".to_owned()),
             ),
+            RefError::SchemeWithoutNsid => {
+                let local = raw[LEX_SCHEME.len()..].trim_start_matches('#');
+                (
+                    format!("{what} {raw:?} is malformed: `lex:` must be followed by an NSID"),
+                    Some(if local.is_empty() {
+                        "write `lex:com.example.doc#name`, or the ref without `lex:`".to_owned()
+                    } else {
+                        format!(
+                            "write `#{local}` for a definition of this document (`lex:` goes only before an NSID: `lex:{}#{local}`)",
+                            doc.id
+                        )
+                    }),
+                )
+            }
             RefError::NoDoc(nsid) if self.is_broken_file(&nsid) => return,
             RefError::NoDoc(nsid) => (
                 format!("{what} {raw:?} does not resolve: no document {nsid:?} is in this lexicon set"),
@@ -317,6 +349,8 @@ fn direct_refs(nsid: &str, o: &crate::model::Object, out: &mut Vec<(String, Stri
 pub enum RefError {
     /// Not `nsid#name` syntax.
     Malformed(&'static str),
+    /// `lex:` with no NSID after it (`lex:#name`), which @atproto/lexicon resolves to nothing.
+    SchemeWithoutNsid,
     /// No document with that NSID.
     NoDoc(String),
     /// The document exists; the definition does not.
@@ -341,6 +375,13 @@ pub fn default_item_name(def_name: &str) -> String {
     } else {
         pascal_case(def_name)
     }
+}
+
+/// The hidden constant that holds the constraints of the alias named `item` (`ShortText` ->
+/// `__ShortText`), beside it in its module: how a ref from another invocation finds them. No
+/// generated name starts with `_`, so it is clear of every other item.
+pub fn alias_checks_name(item: &str) -> proc_macro2::Ident {
+    format_ident!("__{}", item)
 }
 
 /// Decides every definition's Rust name in a document: the items of `main` first, then the
@@ -424,5 +465,98 @@ pub fn for_each_schema<C>(def: &Def, f: &mut impl FnMut(&Schema, &mut C), cx: &m
         }
         DefKind::Schema(s) => walk(s, f, cx),
         DefKind::PermissionSet | DefKind::Token | DefKind::Broken => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::Source;
+
+    /// The expansion of one inline document, as text.
+    fn expand_inline(json: &str) -> String {
+        let tokens: TokenStream = json.parse().expect("the document tokenizes");
+        let Some(proc_macro2::TokenTree::Group(group)) = tokens.into_iter().next() else {
+            panic!("the document is a brace group");
+        };
+        let request = crate::Request {
+            sources: vec![Source::Inline(group.span(), group.stream())],
+            include: Vec::new(),
+            extern_paths: Vec::new(),
+        };
+        crate::expand(&request, std::path::Path::new(".")).to_string()
+    }
+
+    const WITH_SCHEME: &str = r##"{
+        "lexicon": 1, "id": "com.example.labeled",
+        "defs": {
+            "main": { "type": "object", "properties": {
+                "label": { "type": "ref", "ref": "lex:com.example.labeled#label" },
+                "self": { "type": "ref", "ref": "lex:com.example.labeled" },
+                "embed": { "type": "union", "refs": ["lex:com.example.labeled#label", "#other"] }
+            } },
+            "label": { "type": "object", "properties": { "val": { "type": "string", "maxLength": 8 } } },
+            "other": { "type": "object", "properties": {} }
+        }
+    }"##;
+
+    #[test]
+    fn a_lex_ref_names_what_the_ref_without_the_scheme_names() {
+        assert_eq!(
+            split_ref("a.b.c", "lex:com.example.x#d"),
+            ("com.example.x", "d")
+        );
+        assert_eq!(
+            split_ref("a.b.c", "lex:com.example.x"),
+            ("com.example.x", "main")
+        );
+        let with = expand_inline(WITH_SCHEME);
+        assert!(!with.contains("compile_error"), "{with}");
+        // The same expansion, down to the `LEXICON` text once the scheme is taken out of both.
+        assert_eq!(
+            with.replace("lex:", ""),
+            expand_inline(&WITH_SCHEME.replace("lex:", ""))
+        );
+    }
+
+    #[test]
+    fn lex_without_an_nsid_is_refused() {
+        for (raw, hint) in [
+            (
+                "lex:#label",
+                "write `#label` for a definition of this document",
+            ),
+            (
+                "lex:",
+                "write `lex:com.example.doc#name`, or the ref without `lex:`",
+            ),
+        ] {
+            let doc = WITH_SCHEME.replace(
+                "\"lex:com.example.labeled#label\" }",
+                &format!("{raw:?} }}"),
+            );
+            let out = expand_inline(&doc);
+            let msg = format!("ref \\\"{raw}\\\" is malformed: `lex:` must be followed by an NSID");
+            assert!(out.contains(&msg), "{raw}: {out}");
+            assert!(out.contains(hint), "{raw}: {out}");
+            assert_eq!(out.matches("compile_error").count(), 1, "{raw}: {out}");
+        }
+    }
+
+    #[test]
+    fn one_definition_under_two_spellings_in_a_union_is_listed_twice() {
+        for (a, b) in [
+            ("#label", "lex:com.example.labeled#label"),
+            ("com.example.labeled#label", "lex:com.example.labeled#label"),
+            ("lex:com.example.labeled", "com.example.labeled#main"),
+        ] {
+            let doc = WITH_SCHEME.replace(
+                r##"["lex:com.example.labeled#label", "#other"]"##,
+                &format!("[{a:?}, {b:?}]"),
+            );
+            let out = expand_inline(&doc);
+            assert!(out.contains("union lists"), "{a} {b}: {out}");
+            assert_eq!(out.matches("compile_error").count(), 1, "{a} {b}: {out}");
+        }
     }
 }

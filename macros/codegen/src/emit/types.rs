@@ -144,9 +144,20 @@ pub(crate) fn emit_named_schema(
         _ => {
             let ty = rust_type(cx, schema, &ident.to_string());
             let doc = doc_attr(description, origin);
+            // The alias's constraints, for refs from other invocations (`extern_paths`), which
+            // see the aliased type only.
+            let checks = super::validate::alias_checks(cx, schema).map(|desc| {
+                let hidden = crate::resolve::alias_checks_name(&ident.to_string());
+                quote! {
+                    #[doc(hidden)]
+                    #[allow(non_upper_case_globals)]
+                    pub const #hidden: __p::Checks = #desc;
+                }
+            });
             cx.items.push(quote! {
                 #doc
                 pub type #ident = #ty;
+                #checks
             });
         }
     }
@@ -381,36 +392,25 @@ pub(crate) fn emit_object(
     };
 
     // Deserialize: one slot per property (nested tuples of at most 12, so `Default` holds),
-    // read by index; the map loop is `atlex::__private::deserialize_object`.
-    // How a property is held while reading: integers as `LexInt` (which also takes `4.0`).
-    #[derive(Clone, Copy, PartialEq)]
-    enum Wire {
-        Plain,
-        Int,
-        Ints,
-    }
-    let wire_of = |f: &FieldInfo<'_>| match (&f.schema.kind, f.shape) {
-        (Kind::Integer(_), _) => Wire::Int,
-        (Kind::Array(items, _), Shape::Required | Shape::Optional | Shape::Defaulted)
-            if matches!(items.kind, Kind::Integer(_)) =>
-        {
-            Wire::Ints
-        }
-        _ => Wire::Plain,
-    };
+    // read by index; the map loop is `atlex::__private::deserialize_object`. A property that
+    // holds integers has an `IntSlot`, which reads them also from floats such as `4.0`.
+    let int_slots: Vec<bool> = fields
+        .iter()
+        .map(|f| super::validate::holds_ints(cx, f.schema, 0))
+        .collect();
     let slot_tys: Vec<TokenStream> = fields
         .iter()
-        .map(|f| {
-            let inner = match wire_of(f) {
-                Wire::Plain => f.inner.clone(),
-                Wire::Int => quote!(__p::LexInt),
-                Wire::Ints => quote!(__Vec<__p::LexInt>),
+        .zip(&int_slots)
+        .map(|(f, &ints)| {
+            let inner = &f.inner;
+            let value = match f.shape {
+                Shape::NullableRequired | Shape::NullableOptional => quote!(__Opt<#inner>),
+                _ => quote!(#inner),
             };
-            match f.shape {
-                Shape::NullableRequired | Shape::NullableOptional => {
-                    quote!(__Opt<__Opt<#inner>>)
-                }
-                _ => quote!(__Opt<#inner>),
+            if ints {
+                quote!(__p::IntSlot<#value>)
+            } else {
+                quote!(__Opt<#value>)
             }
         })
         .collect();
@@ -425,40 +425,35 @@ pub(crate) fn emit_object(
     // `build` takes the slots apart, then matches the required ones all at once: one success
     // arm and one failure arm (a `?` per property would make a drop path per early return).
     let slot_vars: Vec<Ident> = (0..fields.len()).map(|i| format_ident!("f{}", i)).collect();
+    let slot_pats: Vec<TokenStream> = slot_vars
+        .iter()
+        .zip(&int_slots)
+        .map(|(v, &ints)| {
+            if ints {
+                quote!(__p::IntSlot(#v))
+            } else {
+                quote!(#v)
+            }
+        })
+        .collect();
     let destructure = if grouped {
-        let groups = slot_vars.chunks(12).map(|c| quote!((#(#c,)*)));
+        let groups = slot_pats.chunks(12).map(|c| quote!((#(#c,)*)));
         quote!(let (#(#groups,)*) = s;)
     } else {
-        quote!(let (#(#slot_vars,)*) = s;)
+        quote!(let (#(#slot_pats,)*) = s;)
     };
     let builds = fields.iter().zip(&slot_vars).map(|(f, v)| {
         let fi = &f.ident;
-        let wire = wire_of(f);
         match f.shape {
-            Shape::Required => match wire {
-                Wire::Plain => quote!(#fi: #v,),
-                Wire::Int => quote!(#fi: #v.0,),
-                Wire::Ints => quote!(#fi: __p::ints(#v),),
-            },
-            Shape::NullableRequired | Shape::Optional => match wire {
-                Wire::Plain => quote!(#fi: #v,),
-                Wire::Int => quote!(#fi: __p::opt_int(#v),),
-                Wire::Ints => quote!(#fi: __Opt::map(#v, __p::ints),),
-            },
-            Shape::NullableOptional => match wire {
-                Wire::Int => quote!(#fi: __p::opt_opt_int(#v),),
-                _ => quote!(#fi: #v,),
-            },
+            Shape::Required
+            | Shape::NullableRequired
+            | Shape::Optional
+            | Shape::NullableOptional => quote!(#fi: #v,),
             Shape::Defaulted => {
                 let d = f.default.clone().unwrap_or_default();
-                let got = match wire {
-                    Wire::Plain => quote!(v),
-                    Wire::Int => quote!(v.0),
-                    Wire::Ints => quote!(__p::ints(v)),
-                };
                 quote! {
                     #fi: match #v {
-                        __Some(v) => #got,
+                        __Some(v) => v,
                         __None => #d,
                     },
                 }

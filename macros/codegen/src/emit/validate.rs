@@ -2,7 +2,7 @@
 
 use super::DocCx;
 use crate::model::{DefKind, Kind, Located, Schema};
-use crate::resolve::Target;
+use crate::resolve::{alias_checks_name, default_item_name, split_ref, DocInfo, Target};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -100,18 +100,12 @@ pub(crate) fn checks_desc(
                             return None;
                         }
                         // An alias: the target's checks apply here, seen from its own document.
-                        let target_cx = DocCx {
-                            reg: cx.reg,
-                            info,
-                            namer: crate::naming::Namer::default(),
-                            items: Vec::new(),
-                            current_def: String::new(),
-                        };
-                        checks_desc(&target_cx, target, depth + 1)
+                        checks_desc(&reading(cx, info), target, depth + 1)
                     }
                     _ => Some(quote!(__p::Checks::NONE)),
                 },
-                _ => Some(quote!(__p::Checks::NONE)),
+                Ok(Target::Extern) => Some(extern_checks(cx, &r.target)),
+                Err(_) => Some(quote!(__p::Checks::NONE)),
             };
         }
     }
@@ -119,4 +113,68 @@ pub(crate) fn checks_desc(
         return None;
     }
     Some(quote!(__p::Checks { #(#set,)* ..__p::Checks::NONE }))
+}
+
+/// The constraints of a named alias (a definition that is not an object, union or string enum),
+/// for the hidden constant emitted beside it; `None` when a value of it needs no checks beyond
+/// its own `validate`, which is what a ref that finds no constant applies.
+pub(crate) fn alias_checks(cx: &DocCx<'_, '_>, schema: &Schema) -> Option<TokenStream> {
+    let desc = checks_desc(cx, schema, 0)?;
+    let none = quote!(__p::Checks::NONE);
+    (desc.to_string() != none.to_string()).then_some(desc)
+}
+
+/// The constraints of a definition in an `extern_paths` module, whose kind is not known here:
+/// the hidden constant a generated alias has beside it (`__Name`), and `Checks::NONE` when there
+/// is none (an object, a union, a string enum, or a hand-written module). A glob import in an
+/// inner block takes precedence over an item of the block around it, so the constant is used
+/// when the module has one.
+fn extern_checks(cx: &DocCx<'_, '_>, raw: &str) -> TokenStream {
+    let (nsid, name) = split_ref(cx.nsid(), raw);
+    let Some(module) = cx.reg.extern_module(nsid) else {
+        return quote!(__p::Checks::NONE);
+    };
+    let hidden = alias_checks_name(&default_item_name(name));
+    quote!(const {
+        #[allow(dead_code, non_upper_case_globals)]
+        const #hidden: __p::Checks = __p::Checks::NONE;
+        {
+            #[allow(unused_imports)]
+            use #module::*;
+            #hidden
+        }
+    })
+}
+
+/// Whether a value of `schema` holds integers where serde reads them as such (the value, or
+/// inside arrays), so that its slot must read them also from floats such as `4.0`. A ref to an
+/// alias follows the alias; a ref through `extern_paths` may be one, so it counts.
+pub(crate) fn holds_ints(cx: &DocCx<'_, '_>, schema: &Schema, depth: usize) -> bool {
+    match &schema.kind {
+        Kind::Integer(_) => true,
+        Kind::Array(items, _) => holds_ints(cx, items, depth),
+        Kind::Ref(r) => match cx.reg.lookup(cx.nsid(), &r.target) {
+            Ok(Target::Local(info, def)) => match &def.kind {
+                DefKind::Schema(target) if depth < MAX_ALIAS_DEPTH => {
+                    holds_ints(&reading(cx, info), target, depth + 1)
+                }
+                _ => false,
+            },
+            Ok(Target::Extern) => true,
+            Err(_) => false,
+        },
+        _ => false,
+    }
+}
+
+/// A context for reading the definitions of document `info` (nothing is emitted through it),
+/// so that the refs of an alias resolve from the alias's own document.
+fn reading<'r, 'a>(cx: &DocCx<'r, 'a>, info: &'r DocInfo<'a>) -> DocCx<'r, 'a> {
+    DocCx {
+        reg: cx.reg,
+        info,
+        namer: crate::naming::Namer::default(),
+        items: Vec::new(),
+        current_def: String::new(),
+    }
 }
