@@ -372,7 +372,7 @@ async fn read_exact<R: tokio::io::AsyncRead + Unpin>(
 }
 
 /// Writes a CARv1 of `roots` and `blocks` (each block's CID as given; the reader checks them).
-pub fn write(roots: &[CidLink], blocks: &[(CidLink, &[u8])]) -> Vec<u8> {
+pub fn write(roots: &[CidLink], blocks: &[Block]) -> Vec<u8> {
     #[derive(serde::Serialize)]
     struct Out<'a> {
         version: u64,
@@ -382,7 +382,7 @@ pub fn write(roots: &[CidLink], blocks: &[(CidLink, &[u8])]) -> Vec<u8> {
     let mut out = Vec::new();
     put_varint(&mut out, header.len() as u64);
     out.extend_from_slice(&header);
-    for (cid, data) in blocks {
+    for Block { cid, data } in blocks {
         let cid = cid.as_binary().to_bytes();
         put_varint(&mut out, (cid.len() + data.len()) as u64);
         out.extend_from_slice(&cid);
@@ -414,7 +414,16 @@ mod tests {
         let cb = cbor::cid_of(cbor::RAW, &b);
         let car = write(
             std::slice::from_ref(&ca),
-            &[(ca.clone(), &a[..]), (cb.clone(), &b[..])],
+            &[
+                Block {
+                    cid: ca.clone(),
+                    data: a.into(),
+                },
+                Block {
+                    cid: cb.clone(),
+                    data: b.into(),
+                },
+            ],
         );
         (car, ca, cb)
     }

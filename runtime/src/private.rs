@@ -354,6 +354,59 @@ impl<'de, S: de::DeserializeSeed<'de>> de::DeserializeSeed<'de> for Ints<S> {
     }
 }
 
+/// Reads an integer of the data model: a signed 64-bit integer, or (from JSON) a float with
+/// no fractional part.
+struct AnInteger;
+
+impl Visitor<'_> for AnInteger {
+    type Value = i64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an integer")
+    }
+
+    #[inline]
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        Ok(v)
+    }
+
+    #[inline]
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        i64::try_from(v).map_err(|_| {
+            E::custom(format_args!(
+                "integer {v} is out of the 64-bit signed range"
+            ))
+        })
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<i64, E> {
+        i64::try_from(v).map_err(|_| {
+            E::custom(format_args!(
+                "integer {v} is out of the 64-bit signed range"
+            ))
+        })
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<i64, E> {
+        i64::try_from(v).map_err(|_| {
+            E::custom(format_args!(
+                "integer {v} is out of the 64-bit signed range"
+            ))
+        })
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+        // 2^63 is exactly representable; anything at or past it is out of range.
+        if v.fract() == 0.0
+            && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v)
+        {
+            Ok(v as i64)
+        } else {
+            Err(E::invalid_type(de::Unexpected::Float(v), &self))
+        }
+    }
+}
+
 /// Forwards `Deserializer` methods to the wrapped deserializer, unchanged.
 macro_rules! forward_de {
     ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
@@ -369,7 +422,9 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Ints<D> {
 
     #[inline]
     fn deserialize_i64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
-        self.0.deserialize_any(Ints(v))
+        // The integer is read here, so that an error names the lexicon's type.
+        let n = self.0.deserialize_any(AnInteger)?;
+        v.visit_i64(n)
     }
 
     #[inline]
@@ -561,7 +616,15 @@ pub fn deserialize_object<'de, T, S: Slots<'de>, D: Deserializer<'de>>(
                         // A union's tag is the union's to write; a `$type` the input carries
                         // at a plain `ref` is kept, so writing the value back changes nothing.
                         None if info.keep_extra && !matches!(key, Key::UnionTag) => {
-                            let value = map.next_value()?;
+                            let value: Data = map.next_value()?;
+                            match &value {
+                                Data::String(t) if !t.is_empty() => {}
+                                _ => {
+                                    return Err(de::Error::custom(
+                                        "a $type must be a non-empty string (the data model)",
+                                    ))
+                                }
+                            }
                             extra.insert(key.into_string(), value);
                         }
                         None => {
@@ -1207,7 +1270,10 @@ mod tests {
             assert!(read::<Vec<i64>>(&format!("[{bad}]")).is_err(), "{bad}");
         }
         let err = read::<i64>("4.5").unwrap_err();
-        assert!(err.contains("floating point `4.5`, expected i64"), "{err}");
+        assert!(
+            err.contains("floating point `4.5`, expected an integer"),
+            "{err}"
+        );
         // Anything else reads as serde reads it.
         assert_eq!(
             read::<Option<String>>(r#""4.0""#),

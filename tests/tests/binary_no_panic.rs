@@ -401,7 +401,7 @@ fn repository(rng: &mut Rng, records: usize) -> (CidLink, Vec<(CidLink, Vec<u8>)
         blocks.push((cid, bytes));
     }
     let (root, nodes) = build_tree(entries).unwrap();
-    blocks.extend(nodes);
+    blocks.extend(nodes.into_iter().map(|b| (b.cid, b.data.to_vec())));
     let mut commit = DataMap::new();
     commit.insert("did".into(), "did:plc:abcdefghijklmnopqrstuvwx".into());
     commit.insert("version".into(), Data::Integer(3));
@@ -416,8 +416,14 @@ fn repository(rng: &mut Rng, records: usize) -> (CidLink, Vec<(CidLink, Vec<u8>)
 }
 
 fn write_car(root: &CidLink, blocks: &[(CidLink, Vec<u8>)]) -> Vec<u8> {
-    let refs: Vec<(CidLink, &[u8])> = blocks.iter().map(|(c, b)| (c.clone(), &b[..])).collect();
-    car::write(std::slice::from_ref(root), &refs)
+    let blocks: Vec<car::Block> = blocks
+        .iter()
+        .map(|(c, b)| car::Block {
+            cid: c.clone(),
+            data: b.clone().into(),
+        })
+        .collect();
+    car::write(std::slice::from_ref(root), &blocks)
 }
 
 /// Replaces every link `from` with `to` inside `d`.

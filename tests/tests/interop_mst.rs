@@ -60,7 +60,7 @@ fn tree(keys: &[String], value: &CidLink) -> (CidLink, HashMap<cid::Cid, bytes::
         build_tree(keys.iter().map(|k| (k.clone().into_bytes(), value.clone()))).unwrap();
     let map: HashMap<_, _> = blocks
         .into_iter()
-        .map(|(c, b)| (c.to_cid(), bytes::Bytes::from(b)))
+        .map(|b| (b.cid.to_cid(), b.data))
         .collect();
     // Walking the tree gives back the keys, sorted.
     let mut sorted = keys.to_vec();

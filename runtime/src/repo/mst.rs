@@ -1,7 +1,7 @@
 //! A repository read from its CAR: the signed commit, the Merkle Search Tree walked to
 //! `(collection, rkey, cid)`, and records decoded into their generated types.
 
-use crate::car::{AsyncCarReader, CarError, CarReader};
+use crate::car::{AsyncCarReader, Block, CarError, CarReader};
 use crate::types::{Bytes as DataBytes, CidLink, Did, Nsid, RecordKey};
 use crate::{cbor, Record};
 use bytes::Bytes;
@@ -141,7 +141,7 @@ struct EntryOut {
 /// implementation's.
 pub fn build_tree(
     entries: impl IntoIterator<Item = (Vec<u8>, CidLink)>,
-) -> Result<(CidLink, Vec<(CidLink, Vec<u8>)>), RepoError> {
+) -> Result<(CidLink, Vec<Block>), RepoError> {
     let mut items: Vec<(Vec<u8>, u32, CidLink)> = entries
         .into_iter()
         .map(|(k, v)| {
@@ -163,7 +163,7 @@ pub fn build_tree(
 fn build_node(
     items: &[(Vec<u8>, u32, CidLink)],
     height: u32,
-    blocks: &mut Vec<(CidLink, Vec<u8>)>,
+    blocks: &mut Vec<Block>,
 ) -> Result<CidLink, RepoError> {
     let sub = |run: &[(Vec<u8>, u32, CidLink)], blocks: &mut Vec<_>| {
         if run.is_empty() || height == 0 {
@@ -205,7 +205,10 @@ fn build_node(
     }
     let bytes = cbor::to_vec(&node).map_err(|e| tree(&e.to_string()))?;
     let cid = cbor::cid_of(cbor::DAG_CBOR, &bytes);
-    blocks.push((cid.clone(), bytes));
+    blocks.push(Block {
+        cid: cid.clone(),
+        data: bytes.into(),
+    });
     Ok(cid)
 }
 
@@ -515,7 +518,7 @@ mod tests {
                 build_tree(keys.iter().map(|k| (k.clone(), value.clone()))).unwrap();
             let map: HashMap<_, _> = blocks
                 .into_iter()
-                .map(|(c, b)| (c.to_cid(), Bytes::from(b)))
+                .map(|b| (b.cid.to_cid(), b.data))
                 .collect();
             let walked = walk(&root, &map).unwrap();
             let got: Vec<Vec<u8>> = walked
