@@ -35,6 +35,8 @@ mod private;
 mod record;
 #[cfg(feature = "cbor")]
 pub mod repo;
+#[cfg(feature = "cbor")]
+pub mod stream;
 pub mod types;
 pub mod validate;
 pub mod xrpc;
@@ -46,7 +48,7 @@ pub use atlex_macros::{
     at_identifier, at_uri, cid, datetime, did, handle, language, lexicon, nsid, record_key, tid,
     uri,
 };
-pub use record::Record;
+pub use record::{Record, RecordReader, RecordSet};
 pub use validate::{Validate, ValidationError};
 pub use xrpc::{Body, Client, Error};
 

@@ -136,7 +136,10 @@ const UNION_TAG: &[u8] = b"$type";
 /// variant reads the rest of the object straight from the input; otherwise the object is
 /// buffered first to find its `$type`.
 pub fn deserialize_union<'de, U: UnionTag, D: Deserializer<'de>>(d: D) -> Result<U, D::Error> {
-    struct V<U>(std::marker::PhantomData<U>);
+    struct V<U> {
+        readable: bool,
+        _u: std::marker::PhantomData<U>,
+    }
     impl<'de, U: UnionTag> Visitor<'de> for V<U> {
         type Value = U;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -156,7 +159,13 @@ pub fn deserialize_union<'de, U: UnionTag, D: Deserializer<'de>>(d: D) -> Result
                     value_pending: false,
                     map,
                 };
-                return U::from_tagged(tag.as_str(), de::value::MapAccessDeserializer::new(rest));
+                return U::from_tagged(
+                    tag.as_str(),
+                    MapDe {
+                        map: rest,
+                        readable: self.readable,
+                    },
+                );
             }
             // `$type` comes later (in DAG-CBOR's key order it often does): the object is read
             // into the data model first, links and bytes kept as such.
@@ -184,7 +193,68 @@ pub fn deserialize_union<'de, U: UnionTag, D: Deserializer<'de>>(d: D) -> Result
             .map_err(de::Error::custom)
         }
     }
-    d.deserialize_map(V(std::marker::PhantomData))
+    let readable = d.is_human_readable();
+    d.deserialize_map(V {
+        readable,
+        _u: std::marker::PhantomData,
+    })
+}
+
+/// Deserializes a union value whose tag is given apart from it (an event stream's header
+/// names the message type; the body has no `$type`): the variant for `tag` reads the body,
+/// with the tag put first as a union's own.
+pub(crate) fn deserialize_tagged<'de, U: UnionTag, D: Deserializer<'de>>(
+    tag: &str,
+    d: D,
+) -> Result<U, D::Error> {
+    struct V<'t, U>(&'t str, bool, std::marker::PhantomData<U>);
+    impl<'de, U: UnionTag> Visitor<'de> for V<'_, U> {
+        type Value = U;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a message body (an object)")
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<U, A::Error> {
+            let rest = PrependType {
+                tag: Some(self.0.to_owned()),
+                value_pending: false,
+                map,
+            };
+            U::from_tagged(
+                self.0,
+                MapDe {
+                    map: rest,
+                    readable: self.1,
+                },
+            )
+        }
+    }
+    let readable = d.is_human_readable();
+    d.deserialize_map(V(tag, readable, std::marker::PhantomData))
+}
+
+/// A map access as a deserializer that keeps the readability of the input it comes from
+/// (serde's `MapAccessDeserializer` always says human-readable).
+struct MapDe<A> {
+    map: A,
+    readable: bool,
+}
+
+impl<'de, A: de::MapAccess<'de>> Deserializer<'de> for MapDe<A> {
+    type Error = A::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {
+        visitor.visit_map(self.map)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.readable
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
 }
 
 /// A map that yields `"$type": tag` first, then the rest of `map`.

@@ -283,6 +283,107 @@ impl Router {
         }
     }
 
+    /// Serves the subscription `M` (feature `stream`) on a WebSocket route: `handler` gets the
+    /// validated parameters (with the `cursor` the client resumes from, where the
+    /// subscription takes one) and returns the messages to publish, each with its own
+    /// sequence number; an `Err` item is sent as the stream's error frame and ends it, as does
+    /// the end of the stream. Invalid parameters are refused before the upgrade, with a 400.
+    ///
+    /// Frames are written one at a time as the client reads them: a slow client holds the
+    /// stream back instead of growing a buffer.
+    #[cfg(feature = "stream")]
+    pub fn subscription<M, H, F, S>(self, _method: M, handler: H) -> Self
+    where
+        M: crate::xrpc::Subscription,
+        H: Fn(XrpcRequest<M::Params, ()>) -> F + Clone + Send + Sync + 'static,
+        F: Future<Output = S> + Send + 'static,
+        S: futures_core::Stream<Item = Result<M::Message, ServerError<M::Error>>> + Send + 'static,
+    {
+        use axum::extract::ws::{Message as WsMessage, WebSocketUpgrade};
+        use futures_util::{SinkExt, StreamExt};
+        let route = axum::routing::get(
+            move |uri: Uri,
+                  headers: HeaderMap,
+                  upgrade: Result<
+                WebSocketUpgrade,
+                axum::extract::ws::rejection::WebSocketUpgradeRejection,
+            >| {
+                let handler = handler.clone();
+                async move {
+                    let params = match decode_params::<M::Params>(&uri) {
+                        Ok(p) => p,
+                        Err(message) => return bad_request(&message),
+                    };
+                    let upgrade = match upgrade {
+                        Ok(u) => u,
+                        Err(rejection) => {
+                            return bad_request(&format!(
+                                "{} is a subscription: connect with a WebSocket ({})",
+                                M::NSID,
+                                rejection.body_text()
+                            ))
+                        }
+                    };
+                    upgrade.on_upgrade(move |socket| async move {
+                        let (mut tx, mut rx) = socket.split();
+                        // Read (and drop) what the client sends, so that its close is seen.
+                        let mut closed = Box::pin(async move {
+                            while let Some(Ok(m)) = rx.next().await {
+                                if matches!(m, WsMessage::Close(_)) {
+                                    break;
+                                }
+                            }
+                        });
+                        let messages = handler(XrpcRequest {
+                            params,
+                            input: (),
+                            headers,
+                        })
+                        .await;
+                        let mut messages = Box::pin(messages);
+                        loop {
+                            let next = tokio::select! {
+                                next = messages.next() => next,
+                                _ = &mut closed => return,
+                            };
+                            let frame = match next {
+                                None => break,
+                                Some(Ok(message)) => {
+                                    match crate::stream::encode_frame::<M>(&message) {
+                                        Ok(frame) => frame,
+                                        Err(e) => {
+                                            let frame = crate::stream::encode_error_frame(
+                                                "InternalServerError",
+                                                Some(&e.to_string()),
+                                            );
+                                            let _ = tx.send(WsMessage::Binary(frame.into())).await;
+                                            break;
+                                        }
+                                    }
+                                }
+                                Some(Err(e)) => {
+                                    let frame = crate::stream::encode_error_frame(
+                                        &e.name,
+                                        e.message.as_deref(),
+                                    );
+                                    let _ = tx.send(WsMessage::Binary(frame.into())).await;
+                                    break;
+                                }
+                            };
+                            if tx.send(WsMessage::Binary(frame.into())).await.is_err() {
+                                return;
+                            }
+                        }
+                        let _ = tx.send(WsMessage::Close(None)).await;
+                    })
+                }
+            },
+        );
+        Router {
+            inner: self.inner.route(&format!("/xrpc/{}", M::NSID), route),
+        }
+    }
+
     /// The axum router, with `501 MethodNotImplemented` for unknown methods.
     pub fn into_axum(self) -> axum::Router {
         self.inner.fallback(|uri: Uri| async move {

@@ -398,3 +398,42 @@ pub mod com {
         }
     }
 }
+/// Every record type of these lexicons, by collection: a record read where its
+/// collection is only known at run time (a repository, the event stream) decodes into
+/// its type, and a record of any other collection is kept whole.
+#[derive(Clone, PartialEq)]
+pub enum AnyRecord {
+    /// A `com.example.app.note` record.
+    ComExampleAppNote(::std::boxed::Box<com::example::app::note::Record>),
+    /// A `com.example.app.pin` record.
+    ComExampleAppPin(::std::boxed::Box<com::example::app::pin::Record>),
+    /// A record of a collection these lexicons do not define.
+    Unknown(::atlex::types::Unknown),
+}
+impl ::core::fmt::Debug for AnyRecord {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        match self {
+            Self::ComExampleAppNote(r) => ::core::fmt::Debug::fmt(r, f),
+            Self::ComExampleAppPin(r) => ::core::fmt::Debug::fmt(r, f),
+            Self::Unknown(u) => ::core::fmt::Debug::fmt(u, f),
+        }
+    }
+}
+impl ::atlex::RecordSet for AnyRecord {
+    fn read<X: ::atlex::RecordReader>(
+        collection: &str,
+        reader: X,
+    ) -> ::core::result::Result<Self, X::Error> {
+        ::core::result::Result::Ok(
+            match collection {
+                "com.example.app.note" => {
+                    Self::ComExampleAppNote(::std::boxed::Box::new(reader.read()?))
+                }
+                "com.example.app.pin" => {
+                    Self::ComExampleAppPin(::std::boxed::Box::new(reader.read()?))
+                }
+                _ => Self::Unknown(reader.read_unknown()?),
+            },
+        )
+    }
+}

@@ -10,7 +10,16 @@ use std::collections::BTreeMap;
 
 /// Names every generated method module reserves.
 pub const METHOD_ITEMS: &[&str] = &[
-    "NSID", "LEXICON", "Params", "Input", "Output", "Error", "Method", "Message", "call",
+    "NSID",
+    "LEXICON",
+    "Params",
+    "Input",
+    "Output",
+    "Error",
+    "Method",
+    "Message",
+    "call",
+    "subscribe",
 ];
 
 /// A document with its module path and the Rust names of its definitions.

@@ -32,7 +32,7 @@
 //! # Ok::<(), atlex::cbor::Error>(())
 //! ```
 
-mod de;
+pub(crate) mod de;
 
 use crate::types::CidLink;
 use crate::{Validate, ValidationError};
@@ -180,6 +180,19 @@ pub(crate) fn cid_matches(cid: &::cid::Cid, bytes: &[u8]) -> bool {
 /// `undefined`, no tag but 42 (a CID: a byte string starting with 0), no indefinite lengths,
 /// at most [`MAX_DEPTH`] levels, and nothing after the value.
 pub fn check(bytes: &[u8]) -> Result<(), Error> {
+    let end = Checker { bytes, pos: 0 }.run()?;
+    if end != bytes.len() {
+        return Err(Error::Malformed {
+            offset: end,
+            reason: "bytes after the end of the value",
+        });
+    }
+    Ok(())
+}
+
+/// Checks the first value in `bytes` as [`check`] does, and returns where it ends (an event
+/// stream frame is a header value followed by a body value).
+pub fn check_first(bytes: &[u8]) -> Result<usize, Error> {
     Checker { bytes, pos: 0 }.run()
 }
 
@@ -253,7 +266,7 @@ impl Checker<'_> {
         })
     }
 
-    fn run(mut self) -> Result<(), Error> {
+    fn run(mut self) -> Result<usize, Error> {
         let mut stack: Vec<Open> = Vec::new();
         'items: loop {
             let is_key = stack.last().is_some_and(|o| o.map.is_some() && o.key_next);
@@ -361,10 +374,7 @@ impl Checker<'_> {
                 stack.pop();
             }
         }
-        if self.pos != self.bytes.len() {
-            return self.err(self.pos, "bytes after the end of the value");
-        }
-        Ok(())
+        Ok(self.pos)
     }
 }
 

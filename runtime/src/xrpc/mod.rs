@@ -4,11 +4,12 @@
 //! [`Procedure`], and a `call` function that validates, sends through any [`XrpcClient`]
 //! (such as [`Client`]), decodes and validates the answer.
 
-mod client;
+pub(crate) mod client;
 mod error;
 mod payload;
 mod query;
 mod session;
+mod subscription;
 
 #[cfg(feature = "reqwest")]
 pub use client::ReqwestTransport;
@@ -23,6 +24,11 @@ pub use payload::{Body, Payload};
 pub use query::parse_query_string;
 pub use query::{NoParams, ParamKind, Params, ParamsError};
 pub use session::{methods as session_methods, Session, SessionData, SessionStore};
+#[doc(hidden)]
+pub use subscription::Decoded;
+pub use subscription::{Connect, Events, RawCommit, Subscription};
+#[cfg(feature = "cbor")]
+pub use subscription::{Event, WithRecords};
 
 #[doc(hidden)]
 pub use client::{call_procedure, call_query};

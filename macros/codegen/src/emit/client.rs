@@ -279,12 +279,15 @@ pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_proc
     });
 }
 
-/// A subscription: its parameters, message union and errors.
-pub(crate) fn emit_subscription(cx: &mut DocCx<'_, '_>, _def: &Def, s: &Subscription) {
-    emit_params(cx, s.parameters.as_ref(), "subscription");
+/// A subscription: its parameters, message union and errors, the `Method` struct and
+/// `subscribe`.
+pub(crate) fn emit_subscription(cx: &mut DocCx<'_, '_>, def: &Def, s: &Subscription) {
+    let nsid = cx.nsid().to_owned();
+    let params = emit_params(cx, s.parameters.as_ref(), "subscription");
+    let mut has_message = false;
     if let Some(m) = &s.message {
         if let Kind::Union(u) = &m.kind {
-            let origin = format!("A message of the subscription `{}`.", cx.nsid());
+            let origin = format!("A message of the subscription `{nsid}`.");
             emit_union(
                 cx,
                 &format_ident!("Message"),
@@ -292,7 +295,58 @@ pub(crate) fn emit_subscription(cx: &mut DocCx<'_, '_>, _def: &Def, s: &Subscrip
                 m.description.as_deref(),
                 &origin,
             );
+            has_message = true;
         }
     }
     emit_errors(cx, &s.errors, "subscription");
+    let message_ty = if has_message {
+        quote!(Message)
+    } else {
+        quote!(__t::Unknown)
+    };
+    let params_ty = match &params {
+        Some(p) => quote!(#p),
+        None => quote!(::atlex::xrpc::NoParams),
+    };
+    let (arg, params_arg) = match &params {
+        Some(p) => (quote!(, params: &#p), quote!(params)),
+        None => (quote!(), quote!(&::atlex::xrpc::NoParams {})),
+    };
+    let method_doc = doc_attr(
+        def.description.as_deref(),
+        &format!(
+            "The event stream `{nsid}` (subscription), for generic code such as the server router."
+        ),
+    );
+    let subscribe_doc = doc_attr(
+        def.description.as_deref(),
+        &format!(
+            "Subscribes to `{nsid}`: opens a WebSocket to the client's base URL (http becomes ws) and yields each message decoded and validated, or the stream's error; reconnects from the last sequence number. Needs atlex's `stream` feature."
+        ),
+    );
+    cx.items.push(quote! {
+        #method_doc
+        #[derive(Clone, Copy)]
+        pub struct Method;
+
+        impl __fmt::Debug for Method {
+            #[inline]
+            fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                f.write_str("Method")
+            }
+        }
+
+        impl ::atlex::xrpc::Subscription for Method {
+            const NSID: &'static str = NSID;
+            type Params = #params_ty;
+            type Message = #message_ty;
+            type Error = Error;
+        }
+
+        #subscribe_doc
+        #[inline]
+        pub fn subscribe(client: &impl ::atlex::xrpc::Connect #arg) -> ::atlex::xrpc::Events<Method> {
+            client.subscribe::<Method>(#params_arg)
+        }
+    });
 }

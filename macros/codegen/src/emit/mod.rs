@@ -22,9 +22,18 @@ struct ModNode {
 /// Emits the module tree for every document in the registry (or only `only`, when given).
 pub fn emit(reg: &Registry<'_>, only: Option<&BTreeSet<String>>) -> TokenStream {
     let mut root = ModNode::default();
+    let mut records = Vec::new();
     for (nsid, info) in &reg.docs {
         if only.is_some_and(|o| !o.contains(nsid)) {
             continue;
+        }
+        if info
+            .doc
+            .defs
+            .iter()
+            .any(|d| d.name == "main" && matches!(d.kind, DefKind::Record(_)))
+        {
+            records.push((nsid.as_str(), &info.module));
         }
         let items = emit_doc(reg, info);
         let mut node = &mut root;
@@ -38,7 +47,67 @@ pub fn emit(reg: &Registry<'_>, only: Option<&BTreeSet<String>>) -> TokenStream 
         node.items = Some(items);
     }
     let children = root.children.iter().map(|(name, n)| emit_node(name, n));
-    quote!(#(#children)*)
+    let any_record = emit_any_record(&records);
+    quote!(#(#children)* #any_record)
+}
+
+/// `AnyRecord`: every record type of the invocation, by collection (`Unknown` for others),
+/// to decode the records of a repository or an event stream into their types.
+fn emit_any_record(records: &[(&str, &Vec<String>)]) -> TokenStream {
+    if records.is_empty() {
+        return quote!();
+    }
+    let variants: Vec<proc_macro2::Ident> = records
+        .iter()
+        .map(|(nsid, _)| {
+            format_ident!(
+                "{}",
+                nsid.split('.')
+                    .map(crate::naming::pascal_case)
+                    .collect::<String>()
+            )
+        })
+        .collect();
+    let paths = records.iter().map(|(_, module)| {
+        let segs = module.iter().map(|m| format_ident!("{}", m));
+        quote!(#(#segs)::*::Record)
+    });
+    let docs = records
+        .iter()
+        .map(|(nsid, _)| format!(" A `{nsid}` record."));
+    let nsids = records.iter().map(|(nsid, _)| *nsid);
+    quote! {
+        /// Every record type of these lexicons, by collection: a record read where its
+        /// collection is only known at run time (a repository, the event stream) decodes into
+        /// its type, and a record of any other collection is kept whole.
+        #[derive(Clone, PartialEq)]
+        pub enum AnyRecord {
+            #(#[doc = #docs] #variants(::std::boxed::Box<#paths>),)*
+            /// A record of a collection these lexicons do not define.
+            Unknown(::atlex::types::Unknown),
+        }
+
+        impl ::core::fmt::Debug for AnyRecord {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                match self {
+                    #(Self::#variants(r) => ::core::fmt::Debug::fmt(r, f),)*
+                    Self::Unknown(u) => ::core::fmt::Debug::fmt(u, f),
+                }
+            }
+        }
+
+        impl ::atlex::RecordSet for AnyRecord {
+            fn read<X: ::atlex::RecordReader>(
+                collection: &str,
+                reader: X,
+            ) -> ::core::result::Result<Self, X::Error> {
+                ::core::result::Result::Ok(match collection {
+                    #(#nsids => Self::#variants(::std::boxed::Box::new(reader.read()?)),)*
+                    _ => Self::Unknown(reader.read_unknown()?),
+                })
+            }
+        }
+    }
 }
 
 fn emit_node(name: &str, node: &ModNode) -> TokenStream {
