@@ -630,3 +630,143 @@ fn the_car_and_repository_reader_never_panics() {
         "the mutations should reach the CAR reader, the tree walk and success"
     );
 }
+
+mod events {
+    atlex::lexicon!({
+        "lexicon": 1,
+        "id": "com.example.fuzz.events",
+        "defs": {
+            "main": {
+                "type": "subscription",
+                "parameters": { "type": "params", "properties": { "cursor": { "type": "integer" } } },
+                "message": { "schema": { "type": "union", "refs": ["#commit", "#note"] } },
+                "errors": [{ "name": "FutureCursor" }]
+            },
+            "commit": {
+                "type": "object",
+                "required": ["seq", "repo", "blocks", "ops"],
+                "properties": {
+                    "seq": { "type": "integer" },
+                    "repo": { "type": "string", "format": "did" },
+                    "blocks": { "type": "bytes", "maxLength": 2000000 },
+                    "ops": { "type": "array", "items": { "type": "ref", "ref": "#op" }, "maxLength": 200 }
+                }
+            },
+            "op": {
+                "type": "object",
+                "required": ["action", "path"],
+                "nullable": ["cid"],
+                "properties": {
+                    "action": { "type": "string", "knownValues": ["create", "update", "delete"] },
+                    "path": { "type": "string" },
+                    "cid": { "type": "cid-link" }
+                }
+            },
+            "note": { "type": "object", "required": ["seq"], "properties": { "seq": { "type": "integer" }, "text": { "type": "string" } } }
+        }
+    });
+}
+
+#[test]
+fn the_frame_decoder_never_panics() {
+    use events::com::example::fuzz::events as ev;
+    let (seed, inputs) = settings();
+    let mut rng = Rng(seed ^ 0xf4a3e);
+    // Seeds: commits whose blocks hold records of the fuzz lexicon, notes, unknown message
+    // types and error frames.
+    let mut seeds: Vec<Vec<u8>> = Vec::new();
+    for i in 0..60i64 {
+        let mut ops = Vec::new();
+        let mut blocks = Vec::new();
+        for k in 0..rng.below(4) {
+            let record: thing::Record = serde_json::from_value(thing_json(&mut rng)).unwrap();
+            let bytes = cbor::to_vec(&record).unwrap();
+            let cid = cbor::cid_of(cbor::DAG_CBOR, &bytes);
+            let action = ["create", "update", "delete"][rng.below(3)];
+            let mut op = ev::Op::new(action.into(), format!("com.example.fuzz.thing/k{i}x{k}"));
+            op.cid = if action == "delete" {
+                Some(None)
+            } else {
+                Some(Some(cid.clone()))
+            };
+            ops.push(op);
+            blocks.push(car::Block {
+                cid,
+                data: bytes.into(),
+            });
+        }
+        let root = blocks
+            .first()
+            .map(|b| b.cid.clone())
+            .unwrap_or_else(|| cbor::cid_of(cbor::DAG_CBOR, b"x"));
+        let car = car::write(std::slice::from_ref(&root), &blocks);
+        let commit = ev::Commit::new(
+            i,
+            "did:plc:abcdefghijklmnopqrstuvwx".parse().unwrap(),
+            car.into(),
+            ops,
+        );
+        seeds.push(
+            atlex::stream::encode_frame::<ev::Method>(&ev::Message::Commit(Box::new(commit)))
+                .unwrap(),
+        );
+        let note = ev::Note {
+            text: Some("hé 🦀".into()),
+            ..ev::Note::new(i)
+        };
+        seeds.push(
+            atlex::stream::encode_frame::<ev::Method>(&ev::Message::Note(Box::new(note))).unwrap(),
+        );
+    }
+    let unknown: Unknown = serde_json::from_value(
+        serde_json::json!({"$type": "com.example.fuzz.events#other", "seq": 1}),
+    )
+    .unwrap();
+    seeds.push(atlex::stream::encode_frame::<ev::Method>(&ev::Message::Unknown(unknown)).unwrap());
+    seeds.push(atlex::stream::encode_error_frame(
+        "FutureCursor",
+        Some("too far"),
+    ));
+    seeds.push(atlex::stream::encode_error_frame("Other", None));
+    // Every seed decodes as what it is.
+    for s in &seeds {
+        let r = atlex::stream::decode_frame::<ev::Method>(&bytes::Bytes::from(s.clone()));
+        assert!(
+            r.is_ok() || matches!(r, Err(atlex::Error::Xrpc(_))),
+            "{r:?}"
+        );
+    }
+    let (mut messages, mut commits, mut ops_read, mut error_frames, mut refused) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
+    for i in 0..inputs {
+        let input = mutate(&mut rng, &seeds[i % seeds.len()]);
+        let frame = bytes::Bytes::from(input.clone());
+        let result = no_panic("decode_frame", &input, || {
+            atlex::stream::decode_frame::<ev::Method>(&frame)
+        });
+        match result {
+            Ok(f) => {
+                messages += 1;
+                if let Some(c) = &f.commit {
+                    commits += 1;
+                    let ops = no_panic("record_ops", &input, || {
+                        atlex::stream::record_ops::<AnyRecord>(c)
+                    });
+                    ops_read += ops.len();
+                }
+            }
+            Err(atlex::Error::Xrpc(_)) => error_frames += 1,
+            Err(e) => {
+                assert!(!e.to_string().is_empty());
+                refused += 1;
+            }
+        }
+    }
+    println!(
+        "frame decoder: {inputs} inputs (seed {seed:#x}); messages {messages} (commits {commits}, {ops_read} ops read), error frames {error_frames}, refused {refused}; no panic"
+    );
+    assert!(
+        inputs < 1000
+            || (messages > inputs / 100 && commits > inputs / 200 && refused > inputs / 4)
+    );
+}

@@ -243,7 +243,19 @@ impl<M: Subscription> State<M> {
                         self.done = true;
                         return None;
                     }
+                    // Reconnect; a server that keeps closing without a message is given up
+                    // on like one that can not be reached.
                     self.failures += 1;
+                    if self.options.max_retries.is_some_and(|m| self.failures > m) {
+                        self.done = true;
+                        return Some(Err(transport(
+                            TransportErrorKind::Interrupted,
+                            format!(
+                                "the server closed the connection {} times in a row without a message",
+                                self.failures
+                            ),
+                        )));
+                    }
                     continue;
                 }
                 Some(Err(e)) => {
