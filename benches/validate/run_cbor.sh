@@ -4,9 +4,10 @@
 #   1. builds and runs the criterion benchmark benches/cbor.rs (release): (a)
 #      atlex::cbor::decode into post::Record, (b) atlex::cbor::from_slice (decode + validate),
 #      (c) atlex::cbor::cid of decoded records; for context (d) serde_ipld_dagcbor into an
-#      untyped Ipld and (e) atlex::cbor::to_vec alone; it also writes the corpus (the 1,000
-#      generated posts of the validation benchmark, encoded by atlex) as one file of
-#      varint-length-prefixed blocks, with their CIDs and JSON text beside it;
+#      untyped Ipld, (e) atlex::cbor::to_vec alone and (f) atlex::cbor::check alone; it also
+#      writes the corpus (the 1,000 generated posts of the validation benchmark, encoded by
+#      atlex) as one file of varint-length-prefixed blocks, with their CIDs and JSON text
+#      beside it;
 #   2. runs node_cbor_bench.mjs on the same records with Node 22 and the packages in pds/
 #      (@atproto/repo, @atproto/lex-cbor, @atproto/lexicon), which first checks that it accepts
 #      every record and computes the same CIDs;
@@ -62,6 +63,7 @@ const b = perSecond('b_from_slice')
 const c = perSecond('c_cid')
 const d = perSecond('d_ipld')
 const e = perSecond('e_to_vec')
+const f = perSecond('f_check')
 const bytes = readFileSync(corpus).length
 const fmt = (x) => Math.round(x).toLocaleString('en-US').padStart(12)
 const met = (ok) => (ok ? 'met' : 'NOT met')
@@ -73,6 +75,7 @@ records: ${n.records} app.bsky.feed.post records, ${bytes.toLocaleString('en-US'
   atlex (c) cbor::cid                                 ${fmt(c)}
   atlex (d) serde_ipld_dagcbor::from_slice::<Ipld>    ${fmt(d)}
   atlex (e) cbor::to_vec                              ${fmt(e)}
+  atlex (f) cbor::check                               ${fmt(f)}
   node  (1) lex-cbor decode                           ${fmt(n.decode)}
   node  (2) cborToLexRecord + ipldToLex               ${fmt(n.lex)}
   node  (3) (2) + assertValidRecord                   ${fmt(n.validate)}

@@ -4,7 +4,8 @@
 //! then the generated types, string formats checked), (b) `atlex::cbor::from_slice` ((a), then
 //! `validate()`), (c) `atlex::cbor::cid` of records decoded beforehand (encode + SHA-256);
 //! and, for context, (d) `serde_ipld_dagcbor::from_slice::<Ipld>` (untyped, no checks beyond
-//! the decoder's own) and (e) `atlex::cbor::to_vec` alone. One iteration handles the whole
+//! the decoder's own), (e) `atlex::cbor::to_vec` alone and (f) `atlex::cbor::check` alone (the
+//! strict DAG-CBOR pass that (a) makes before decoding). One iteration handles the whole
 //! corpus, so criterion's throughput is in records per second.
 //!
 //! Before timing it checks that every record decodes and validates, that decoding and
@@ -155,19 +156,20 @@ mod bench {
         std::fs::write(path.with_extension("jsonl"), text).expect("write the JSON corpus");
         let bytes: usize = records.iter().map(Vec::len).sum();
         let json_bytes: usize = json.iter().map(String::len).sum();
-        let links = records
+        let blobs: usize = json
             .iter()
-            .map(|r| r.windows(2).filter(|w| w == &[0xd8, 0x2a]).count())
-            .sum::<usize>();
+            .map(|r| r.matches(r#""$type":"blob""#).count())
+            .sum();
         eprintln!(
-            "corpus: {} records, {} bytes of DAG-CBOR (mean {} bytes; {} bytes of JSON, mean {}), about {} CID links (blob refs), written to {}",
+            "corpus: {} records, {} bytes of DAG-CBOR (mean {} bytes; {} bytes of JSON, mean {}), {} blobs (CID links), written to {} ({} bytes with the length prefixes)",
             records.len(),
             bytes,
             bytes / records.len(),
             json_bytes,
             json_bytes / records.len(),
-            links,
-            path.display()
+            blobs,
+            path.display(),
+            file.len()
         );
         drop(posts);
 
@@ -206,7 +208,7 @@ mod bench {
             })
         });
         // Context, not part of the ratios: untyped decoding (no types, no format checks, no
-        // strict check beyond the decoder's own), and encoding alone.
+        // strict check beyond the decoder's own), encoding alone, the strict check alone.
         group.bench_function("d_ipld", |b| {
             b.iter(|| {
                 for r in &records {
@@ -219,6 +221,13 @@ mod bench {
             b.iter(|| {
                 for post in &decoded {
                     black_box(cbor::to_vec(black_box(post)).expect("encodes"));
+                }
+            })
+        });
+        group.bench_function("f_check", |b| {
+            b.iter(|| {
+                for r in &records {
+                    cbor::check(black_box(r)).expect("DAG-CBOR");
                 }
             })
         });
