@@ -1,6 +1,7 @@
 // The reference TypeScript validator (@atproto/lexicon, installed here by `bash install.sh`)
 // and a loader for lexicon folders, shared by the scripts that compare atlex with it
-// (tests/diff/validate.mjs, benches/validate/node_bench.mjs). Run them with Node 22.
+// (tests/diff/validate.mjs, benches/validate/node_bench.mjs, node_cbor_bench.mjs). Run them
+// with Node 22.
 import { createRequire } from 'node:module'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'

@@ -9,6 +9,9 @@
 //!
 //! The benchmark itself is `benches/validate.rs` (criterion), and `run.sh` runs it next to
 //! `node_bench.mjs`, which validates the same records with `@atproto/lexicon`.
+//! `benches/cbor.rs` reads and validates the same records from DAG-CBOR, and `run_cbor.sh`
+//! runs it next to `node_cbor_bench.mjs` (the `@atproto/*` packages a PDS uses); the records
+//! go from one to the other as one file of length-prefixed blocks ([`write_blocks`]).
 #![deny(missing_docs)]
 
 use serde_json::{json, Value};
@@ -23,6 +26,57 @@ pub fn corpus(n: usize, seed: u64) -> Vec<String> {
     (0..n)
         .map(|_| serde_json::to_string(&post(&mut rng)).expect("a JSON value serializes"))
         .collect()
+}
+
+/// Concatenates `blocks`, each preceded by its length in bytes as an unsigned LEB128 varint
+/// (as blocks are framed in a CAR file, without the CIDs).
+pub fn write_blocks<B: AsRef<[u8]>>(blocks: &[B]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(blocks.iter().map(|b| b.as_ref().len() + 3).sum());
+    for block in blocks {
+        let block = block.as_ref();
+        let mut n = block.len() as u64;
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                break;
+            }
+            out.push(byte | 0x80);
+        }
+        out.extend_from_slice(block);
+    }
+    out
+}
+
+/// The blocks of a file written by [`write_blocks`], or `None` if it is cut short or a
+/// length is not a minimal varint.
+pub fn read_blocks(mut bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut blocks = Vec::new();
+    while !bytes.is_empty() {
+        let mut len = 0u64;
+        let mut shift = 0;
+        loop {
+            let (&byte, rest) = bytes.split_first()?;
+            bytes = rest;
+            if shift > 56 || (byte == 0 && shift > 0) {
+                return None;
+            }
+            len |= u64::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        let len = usize::try_from(len).ok()?;
+        if len > bytes.len() {
+            return None;
+        }
+        let (block, rest) = bytes.split_at(len);
+        blocks.push(block);
+        bytes = rest;
+    }
+    Some(blocks)
 }
 
 /// SplitMix64: small, fast, and the same everywhere.
