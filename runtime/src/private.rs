@@ -130,7 +130,7 @@ pub trait UnionTag: Sized {
 }
 
 /// The key a union gives its variant for the `$type` it read, as bytes (see [`Key::UnionTag`]).
-const UNION_TAG: &[u8] = b"$type";
+pub(crate) const UNION_TAG: &[u8] = b"$type";
 
 /// Deserializes a union: when `$type` is the object's first key (as writers put it), the
 /// variant reads the rest of the object straight from the input; otherwise the object is
@@ -194,11 +194,20 @@ pub fn deserialize_union<'de, U: UnionTag, D: Deserializer<'de>>(d: D) -> Result
         }
     }
     let readable = d.is_human_readable();
-    d.deserialize_map(V {
-        readable,
-        _u: std::marker::PhantomData,
-    })
+    // Asked for as a struct of this name: a format that can find `$type` ahead (atlex's
+    // DAG-CBOR reader) gives it first, so the object is not buffered; others read a map.
+    d.deserialize_struct(
+        UNION_STRUCT,
+        &[],
+        V {
+            readable,
+            _u: std::marker::PhantomData,
+        },
+    )
 }
+
+/// The struct name under which a union asks for its object (see [`deserialize_union`]).
+pub(crate) const UNION_STRUCT: &str = "$atlex::union";
 
 /// Deserializes a union value whose tag is given apart from it (an event stream's header
 /// names the message type; the body has no `$type`): the variant for `tag` reads the body,

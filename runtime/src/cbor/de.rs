@@ -124,8 +124,12 @@ impl<'de> Deserializer<'de> {
             left -= 1;
             let h = self.head()?;
             match h.major {
-                2 | 3 => {
+                2 => {
                     self.take(h.arg)?;
+                }
+                3 => {
+                    let s = self.take(h.arg)?;
+                    std::str::from_utf8(s).map_err(|_| DeError("a string is not UTF-8".into()))?;
                 }
                 4 => left = left.saturating_add(h.arg),
                 5 => left = left.saturating_add(h.arg.saturating_mul(2)),
@@ -167,34 +171,34 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let (h, _) = self.peek_head()?;
+        let (h, hlen) = self.peek_head()?;
         match h.major {
             0 => {
-                self.head()?;
+                self.pos += hlen;
                 visitor.visit_u64(h.arg)
             }
             1 => {
-                self.head()?;
+                self.pos += hlen;
                 match i64::try_from(h.arg) {
                     Ok(n) => visitor.visit_i64(-1 - n),
                     Err(_) => visitor.visit_i128(-1 - i128::from(h.arg)),
                 }
             }
             2 => {
-                self.head()?;
+                self.pos += hlen;
                 let b = self.take(h.arg)?;
                 visitor.visit_borrowed_bytes(b)
             }
             3 => self.deserialize_str(visitor),
             4 => {
-                self.head()?;
+                self.pos += hlen;
                 visitor.visit_seq(Seq {
                     de: self,
                     left: h.arg,
                 })
             }
             5 => {
-                self.head()?;
+                self.pos += hlen;
                 visitor.visit_map(Map {
                     de: self,
                     left: h.arg,
@@ -205,7 +209,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                 visitor.visit_newtype_struct(CidBytes(bytes))
             }
             _ => {
-                self.head()?;
+                self.pos += hlen;
                 match h.info {
                     20 => visitor.visit_bool(false),
                     21 => visitor.visit_bool(true),
@@ -219,11 +223,11 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let (h, _) = self.peek_head()?;
+        let (h, hlen) = self.peek_head()?;
         if h.major != 3 {
             return Err(self.invalid(&visitor));
         }
-        self.head()?;
+        self.pos += hlen;
         let bytes = self.take(h.arg)?;
         let s = std::str::from_utf8(bytes).map_err(|_| DeError("a string is not UTF-8".into()))?;
         visitor.visit_borrowed_str(s)
@@ -234,11 +238,11 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let (h, _) = self.peek_head()?;
+        let (h, hlen) = self.peek_head()?;
         if h.major != 2 {
             return Err(self.invalid(&visitor));
         }
-        self.head()?;
+        self.pos += hlen;
         let b = self.take(h.arg)?;
         visitor.visit_borrowed_bytes(b)
     }
@@ -285,14 +289,26 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         visitor: V,
     ) -> Result<V::Value, DeError> {
         // Unit variants, written as their name.
-        let (h, _) = self.peek_head()?;
+        let (h, hlen) = self.peek_head()?;
         if h.major != 3 {
             return Err(self.invalid(&visitor));
         }
-        self.head()?;
+        self.pos += hlen;
         let bytes = self.take(h.arg)?;
         let s = std::str::from_utf8(bytes).map_err(|_| DeError("a string is not UTF-8".into()))?;
         visitor.visit_enum(de::value::BorrowedStrDeserializer::new(s))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        if name == crate::private::UNION_STRUCT {
+            return self.union_map(visitor);
+        }
+        self.deserialize_any(visitor)
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -306,7 +322,120 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char
-        unit_struct seq tuple tuple_struct map struct identifier
+        unit_struct seq tuple tuple_struct map identifier
+    }
+}
+
+impl<'de> Deserializer<'de> {
+    /// A union's object: its `$type` entry found ahead (values skipped, not decoded) and given
+    /// first, then the other entries in order.
+    fn union_map<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, DeError> {
+        use de::Deserializer as _;
+        let (h, hlen) = self.peek_head()?;
+        if h.major != 5 {
+            return self.deserialize_any(visitor);
+        }
+        self.pos += hlen;
+        let start = self.pos;
+        let mut type_at = None;
+        for _ in 0..h.arg {
+            let key_at = self.pos;
+            let k = self.head()?;
+            if k.major != 3 {
+                return Err(DeError("a map key must be a string".into()));
+            }
+            let key = self.take(k.arg)?;
+            if key == b"$type" {
+                type_at = Some((key_at, self.pos));
+            }
+            self.skip()?;
+        }
+        let end = self.pos;
+        self.pos = start;
+        let Some((key_at, value_at)) = type_at else {
+            // No `$type`: read as a map, for the union's own error.
+            return visitor.visit_map(Map {
+                de: self,
+                left: h.arg,
+            });
+        };
+        let out = visitor.visit_map(TypeFirst {
+            de: self,
+            left: h.arg,
+            key_at,
+            value_at,
+            state: TypeState::Key,
+        })?;
+        self.pos = end;
+        Ok(out)
+    }
+}
+
+/// Where [`TypeFirst`] is.
+enum TypeState {
+    /// The `$type` key comes next.
+    Key,
+    /// Its value.
+    Value,
+    /// The other entries.
+    Rest,
+}
+
+/// A union's map: `$type` (as the union key) first, then the other entries.
+struct TypeFirst<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    left: u64,
+    key_at: usize,
+    value_at: usize,
+    state: TypeState,
+}
+
+impl<'de> de::MapAccess<'de> for TypeFirst<'_, 'de> {
+    type Error = DeError;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        match self.state {
+            TypeState::Key => {
+                self.state = TypeState::Value;
+                seed.deserialize(de::value::BytesDeserializer::new(crate::private::UNION_TAG))
+                    .map(Some)
+            }
+            TypeState::Value => Err(DeError("a key before the value of $type".into())),
+            TypeState::Rest => loop {
+                if self.left == 0 {
+                    return Ok(None);
+                }
+                self.left -= 1;
+                if self.de.pos == self.key_at {
+                    // The `$type` entry, already given.
+                    self.de.head()?;
+                    self.de.take(5)?;
+                    self.de.skip()?;
+                    continue;
+                }
+                return seed.deserialize(KeyDe(&mut *self.de)).map(Some);
+            },
+        }
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, DeError> {
+        match self.state {
+            TypeState::Value => {
+                self.state = TypeState::Rest;
+                let back = self.de.pos;
+                self.de.pos = self.value_at;
+                let v = seed.deserialize(&mut *self.de);
+                self.de.pos = back;
+                v
+            }
+            _ => seed.deserialize(&mut *self.de),
+        }
     }
 }
 

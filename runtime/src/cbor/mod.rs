@@ -125,7 +125,7 @@ pub fn from_slice<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Err
 /// still checked to be DAG-CBOR of the data model). Call [`Validate::validate`] before
 /// trusting the value.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    check(bytes)?;
+    check_structure(bytes)?;
     match T::deserialize(&mut de::Deserializer::new(bytes)) {
         Ok(value) => Ok(value),
         Err(first) => {
@@ -180,7 +180,30 @@ pub(crate) fn cid_matches(cid: &::cid::Cid, bytes: &[u8]) -> bool {
 /// `undefined`, no tag but 42 (a CID: a byte string starting with 0), no indefinite lengths,
 /// at most [`MAX_DEPTH`] levels, and nothing after the value.
 pub fn check(bytes: &[u8]) -> Result<(), Error> {
-    let end = Checker { bytes, pos: 0 }.run()?;
+    let end = Checker {
+        bytes,
+        pos: 0,
+        utf8: true,
+    }
+    .run()?;
+    if end != bytes.len() {
+        return Err(Error::Malformed {
+            offset: end,
+            reason: "bytes after the end of the value",
+        });
+    }
+    Ok(())
+}
+
+/// [`check`] but for UTF-8, which the decoder checks of every string it reads or skips: for
+/// bytes about to be decoded.
+pub(crate) fn check_structure(bytes: &[u8]) -> Result<(), Error> {
+    let end = Checker {
+        bytes,
+        pos: 0,
+        utf8: false,
+    }
+    .run()?;
     if end != bytes.len() {
         return Err(Error::Malformed {
             offset: end,
@@ -193,12 +216,19 @@ pub fn check(bytes: &[u8]) -> Result<(), Error> {
 /// Checks the first value in `bytes` as [`check`] does, and returns where it ends (an event
 /// stream frame is a header value followed by a body value).
 pub fn check_first(bytes: &[u8]) -> Result<usize, Error> {
-    Checker { bytes, pos: 0 }.run()
+    Checker {
+        bytes,
+        pos: 0,
+        utf8: true,
+    }
+    .run()
 }
 
 struct Checker<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// Whether to check that strings are UTF-8 (the decoder checks them itself).
+    utf8: bool,
 }
 
 /// A container still being read: how many items are left, and for a map the previous key.
@@ -290,7 +320,7 @@ impl Checker<'_> {
                 }
                 3 => {
                     let span = self.take(arg)?;
-                    if std::str::from_utf8(&self.bytes[span.0..span.1]).is_err() {
+                    if self.utf8 && std::str::from_utf8(&self.bytes[span.0..span.1]).is_err() {
                         return self.err(at, "a string is not valid UTF-8");
                     }
                     if is_key {

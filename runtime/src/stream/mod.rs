@@ -257,7 +257,7 @@ pub fn decode_frame<M: Subscription>(frame: &Bytes) -> Result<Frame<M::Message>,
         Some(name) => format!("{}#{name}", M::NSID),
         None => t,
     };
-    cbor::check(body).map_err(|e| decode_error(format!("the frame body: {e}"), frame))?;
+    cbor::check_structure(body).map_err(|e| decode_error(format!("the frame body: {e}"), frame))?;
     let message: M::Message =
         crate::private::deserialize_tagged(&tag, &mut cbor::de::Deserializer::new(body))
             .map_err(|e| decode_error(format!("the {tag} message: {e}"), frame))?;

@@ -24,10 +24,46 @@ use std::str::FromStr;
 /// assert!(serde_json::from_str::<CidLink>(r#"{"$link":"bafyfake"}"#).is_err());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone)]
 pub struct CidLink {
-    text: Cid,
     binary: ::cid::Cid,
+    /// The text, written when first asked for (a link read from DAG-CBOR may never be).
+    text: std::sync::OnceLock<Cid>,
+}
+
+impl PartialEq for CidLink {
+    fn eq(&self, other: &Self) -> bool {
+        self.binary == other.binary
+    }
+}
+
+impl Eq for CidLink {}
+
+impl std::hash::Hash for CidLink {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::hash::Hash::hash(&self.binary, state)
+    }
+}
+
+impl PartialOrd for CidLink {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for CidLink {
+    /// By the CID's bytes.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.binary.cmp(&other.binary)
+    }
+}
+
+fn with_text(binary: ::cid::Cid, text: Option<Cid>) -> CidLink {
+    let cell = std::sync::OnceLock::new();
+    if let Some(t) = text {
+        let _ = cell.set(t);
+    }
+    CidLink { binary, text: cell }
 }
 
 impl CidLink {
@@ -42,7 +78,7 @@ impl CidLink {
         }
         match ::cid::Cid::try_from(cid.as_str()) {
             Ok(binary) if binary.version() == ::cid::Version::V1 => {
-                Ok(CidLink { text: cid, binary })
+                Ok(with_text(binary, Some(cid)))
             }
             _ => Err(FormatError::new(
                 Format::Cid,
@@ -59,10 +95,7 @@ impl CidLink {
             ::cid::Version::V0 => ::cid::Cid::new_v1(cid.codec(), *cid.hash()),
             ::cid::Version::V1 => *cid,
         };
-        CidLink {
-            text: Cid::from_checked(v1.to_string()),
-            binary: v1,
-        }
+        with_text(v1, None)
     }
 
     /// The link to a decoded CID as found in binary data (DAG-CBOR's tag 42): a CIDv1, kept
@@ -75,25 +108,26 @@ impl CidLink {
                 "a link's CID must be a CIDv1, as the data model requires",
             ));
         }
-        Ok(CidLink {
-            text: Cid::from_checked(cid.to_string()),
-            binary: cid,
-        })
+        Ok(with_text(cid, None))
     }
 
     /// The CID as text.
     pub fn cid(&self) -> &Cid {
-        &self.text
+        self.text
+            .get_or_init(|| Cid::from_checked(self.binary.to_string()))
     }
 
     /// The CID as text, a string slice.
     pub fn as_str(&self) -> &str {
-        self.text.as_str()
+        self.cid().as_str()
     }
 
     /// The CID as text, owned.
     pub fn into_cid(self) -> Cid {
+        self.cid();
         self.text
+            .into_inner()
+            .unwrap_or_else(|| Cid::from_checked(self.binary.to_string()))
     }
 
     /// The decoded CID.
@@ -131,25 +165,25 @@ impl FromStr for CidLink {
 
 impl From<CidLink> for Cid {
     fn from(link: CidLink) -> Cid {
-        link.text
+        link.into_cid()
     }
 }
 
 impl AsRef<str> for CidLink {
     fn as_ref(&self) -> &str {
-        self.text.as_str()
+        self.as_str()
     }
 }
 
 impl fmt::Display for CidLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.text.as_str())
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Debug for CidLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("CidLink").field(&self.text.as_str()).finish()
+        f.debug_tuple("CidLink").field(&self.as_str()).finish()
     }
 }
 
@@ -159,7 +193,7 @@ impl Serialize for CidLink {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if serializer.is_human_readable() {
             let mut map = serializer.serialize_map(Some(1))?;
-            map.serialize_entry("$link", self.text.as_str())?;
+            map.serialize_entry("$link", self.as_str())?;
             map.end()
         } else {
             serializer.serialize_newtype_struct(CID_SERDE_NAME, &CidBytesOut(&self.binary))
