@@ -95,10 +95,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
     let args: Vec<String> = std::env::args().collect();
-    let demo: Option<usize> = match args.iter().position(|a| a == "--post") {
-        Some(i) => Some(args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(3)),
-        None => None,
-    };
+    let demo: Option<usize> = args
+        .iter()
+        .position(|a| a == "--post")
+        .map(|i| args.get(i + 1).and_then(|n| n.parse().ok()).unwrap_or(3));
 
     let client = Client::new(&pds)?;
     let params = subscribe_repos::Params { cursor: None };
@@ -106,10 +106,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut events = subscribe_repos::subscribe(&client, &params).with_records::<AnyRecord>();
     println!("listening to {pds}/xrpc/{}", subscribe_repos::NSID);
 
-    let writer = match demo {
-        Some(n) => Some(tokio::spawn(write_posts(pds.clone(), n))),
-        None => None,
-    };
+    let writer = demo.map(|n| tokio::spawn(write_posts(pds.clone(), n)));
     let mut printed = 0;
     while let Some(event) = events.next().await {
         let event = event?;
@@ -132,7 +129,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     if let Some(w) = writer {
-        w.await??;
+        w.await?.map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -363,8 +363,29 @@ impl<'de> Deserializer<'de> for UnionReplay {
     }
 }
 
-/// A union's `$type` names a lexicon definition: an NSID, optionally with `#name`.
+/// A union's `$type` names a lexicon definition: an NSID, optionally with `#name`. The few
+/// tags seen last on this thread are remembered, since the same ones come again and again.
 fn check_type_ref(tag: &str) -> Result<(), String> {
+    use std::cell::RefCell;
+    const KEPT: usize = 16;
+    thread_local! {
+        static RECENT: RefCell<(usize, [String; KEPT])> = RefCell::new(Default::default());
+    }
+    let known = RECENT.with(|r| r.borrow().1.iter().any(|t| t == tag));
+    if known {
+        return Ok(());
+    }
+    check_type_ref_uncached(tag)?;
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        let next = r.0;
+        r.1[next] = tag.to_owned();
+        r.0 = (next + 1) % KEPT;
+    });
+    Ok(())
+}
+
+fn check_type_ref_uncached(tag: &str) -> Result<(), String> {
     let (nsid, name) = match tag.split_once('#') {
         Some((nsid, name)) => (nsid, Some(name)),
         None => (tag, None),

@@ -1,5 +1,8 @@
-//! A serde deserializer over DAG-CBOR that [`super::check`] has accepted, strict about types:
-//! a string is asked for, only a text string is one.
+//! A serde deserializer over DAG-CBOR that checks, as it reads, everything [`super::check`]
+//! checks (shortest heads, integers in range, string keys in canonical order with no repeat,
+//! UTF-8, no floats or simple values but true/false/null, no tag but 42, bounded nesting), and
+//! is strict about types: a string is asked for, only a text string is one. A value it skips
+//! is checked whole by [`super::check`]'s checker.
 //!
 //! Decoding is done here rather than by `serde_ipld_dagcbor`: its reader (cbor4ii) masks the
 //! major type out of a head when a string is asked for, so a byte string (and even an integer
@@ -33,6 +36,8 @@ impl de::Error for DeError {
 pub(crate) struct Deserializer<'de> {
     input: &'de [u8],
     pos: usize,
+    /// Containers open around the value being read.
+    depth: usize,
 }
 
 /// A head: major type, argument.
@@ -45,17 +50,55 @@ struct Head {
 
 impl<'de> Deserializer<'de> {
     pub(crate) fn new(input: &'de [u8]) -> Self {
-        Deserializer { input, pos: 0 }
+        Deserializer {
+            input,
+            pos: 0,
+            depth: 0,
+        }
+    }
+
+    /// Where reading stopped: the end of the value read.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Opens a container of `items` values: refuses a count the input can not hold and
+    /// nesting past [`super::MAX_DEPTH`].
+    fn open(&mut self, items: u64) -> Result<(), DeError> {
+        if items > (self.input.len() - self.pos) as u64 {
+            return Err(DeError("a count larger than the rest of the input".into()));
+        }
+        if self.depth >= super::MAX_DEPTH {
+            return Err(DeError("values nest too deeply".into()));
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     fn eof() -> DeError {
         DeError("the input ends inside a value".into())
     }
 
+    #[inline]
     fn peek_head(&self) -> Result<(Head, usize), DeError> {
         let first = *self.input.get(self.pos).ok_or_else(Self::eof)?;
         let major = first >> 5;
         let info = first & 0x1f;
+        if info < 24 {
+            // The common case: the argument is in the first byte.
+            return Ok((
+                Head {
+                    major,
+                    info,
+                    arg: u64::from(info),
+                },
+                1,
+            ));
+        }
+        self.peek_long_head(major, info)
+    }
+
+    fn peek_long_head(&self, major: u8, info: u8) -> Result<(Head, usize), DeError> {
         let (arg, len) = match info {
             0..=23 => (u64::from(info), 1),
             24..=27 => {
@@ -64,13 +107,21 @@ impl<'de> Deserializer<'de> {
                     .input
                     .get(self.pos + 1..self.pos + 1 + n)
                     .ok_or_else(Self::eof)?;
-                (
-                    bytes.iter().fold(0u64, |v, b| (v << 8) | u64::from(*b)),
-                    1 + n,
-                )
+                let v = bytes.iter().fold(0u64, |v, b| (v << 8) | u64::from(*b));
+                let min = [24, 0x100, 0x1_0000, 0x1_0000_0000][usize::from(info - 24)];
+                if major != 7 && v < min {
+                    return Err(DeError(
+                        "a number or length is not in its shortest form".into(),
+                    ));
+                }
+                (v, 1 + n)
             }
-            _ => return Err(DeError("indefinite or reserved length".into())),
+            31 => return Err(DeError("indefinite lengths are not allowed".into())),
+            _ => return Err(DeError("reserved additional information".into())),
         };
+        if major <= 1 && arg > i64::MAX as u64 {
+            return Err(DeError("an integer out of the signed 64-bit range".into()));
+        }
         Ok((Head { major, info, arg }, len))
     }
 
@@ -117,23 +168,41 @@ impl<'de> Deserializer<'de> {
         ))
     }
 
-    /// Skips one value.
+    /// Skips one value, checking it whole (its strings UTF-8: it is not read otherwise).
     fn skip(&mut self) -> Result<(), DeError> {
+        self.skip_checked(true)
+    }
+
+    /// Skips one value that is read afterwards (its strings are checked then).
+    fn skip_unread(&mut self) -> Result<(), DeError> {
+        self.skip_checked(false)
+    }
+
+    fn skip_checked(&mut self, utf8: bool) -> Result<(), DeError> {
+        if !utf8 {
+            return self.skip_raw();
+        }
+        let rest = &self.input[self.pos..];
+        let len = super::checked_len(rest, utf8, super::MAX_DEPTH - self.depth)
+            .map_err(|e| DeError(e.to_string()))?;
+        self.pos += len;
+        Ok(())
+    }
+
+    /// Skips one value by its heads alone (bounds checked): for a value that is read, and so
+    /// checked, afterwards.
+    fn skip_raw(&mut self) -> Result<(), DeError> {
         let mut left: u64 = 1;
         while left > 0 {
             left -= 1;
             let h = self.head()?;
             match h.major {
-                2 => {
+                2 | 3 => {
                     self.take(h.arg)?;
-                }
-                3 => {
-                    let s = self.take(h.arg)?;
-                    std::str::from_utf8(s).map_err(|_| DeError("a string is not UTF-8".into()))?;
                 }
                 4 => left = left.saturating_add(h.arg),
                 5 => left = left.saturating_add(h.arg.saturating_mul(2)),
-                6 => left += 1,
+                6 => left = left.saturating_add(1),
                 _ => {}
             }
         }
@@ -144,7 +213,11 @@ impl<'de> Deserializer<'de> {
     fn cid_bytes(&mut self) -> Result<&'de [u8], DeError> {
         let h = self.head()?;
         if h.major != 6 || h.arg != 42 {
-            return Err(DeError("expected a link (tag 42)".into()));
+            return Err(DeError(if h.major == 6 {
+                "a tag other than 42 (CID)".into()
+            } else {
+                "expected a link (tag 42)".into()
+            }));
         }
         let inner = self.head()?;
         if inner.major != 2 {
@@ -192,17 +265,24 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             3 => self.deserialize_str(visitor),
             4 => {
                 self.pos += hlen;
-                visitor.visit_seq(Seq {
+                self.open(h.arg)?;
+                let out = visitor.visit_seq(Seq {
                     de: self,
                     left: h.arg,
-                })
+                })?;
+                self.depth -= 1;
+                Ok(out)
             }
             5 => {
                 self.pos += hlen;
-                visitor.visit_map(Map {
+                self.open(h.arg.saturating_mul(2))?;
+                let out = visitor.visit_map(Map {
                     de: self,
                     left: h.arg,
-                })
+                    last_key: None,
+                })?;
+                self.depth -= 1;
+                Ok(out)
             }
             6 => {
                 let bytes = self.cid_bytes()?;
@@ -214,8 +294,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                     20 => visitor.visit_bool(false),
                     21 => visitor.visit_bool(true),
                     22 => visitor.visit_none(),
+                    25..=27 => Err(DeError("floats are not in the data model".into())),
                     _ => Err(DeError(
-                        "floats and simple values other than true, false and null are not in the data model".into(),
+                        "a simple value other than true, false, null".into(),
                     )),
                 }
             }
@@ -336,36 +417,40 @@ impl<'de> Deserializer<'de> {
             return self.deserialize_any(visitor);
         }
         self.pos += hlen;
+        self.open(h.arg.saturating_mul(2))?;
         let start = self.pos;
+        // Every key checked (order, UTF-8) and every value skipped, to find `$type`.
         let mut type_at = None;
+        let mut last = None;
         for _ in 0..h.arg {
             let key_at = self.pos;
-            let k = self.head()?;
-            if k.major != 3 {
-                return Err(DeError("a map key must be a string".into()));
-            }
-            let key = self.take(k.arg)?;
+            let (key, key_end) = self.next_key_bytes(last)?;
+            std::str::from_utf8(key).map_err(|_| DeError("a string is not UTF-8".into()))?;
+            last = Some(key);
+            self.pos = key_end;
             if key == b"$type" {
                 type_at = Some((key_at, self.pos));
             }
-            self.skip()?;
+            self.skip_unread()?;
         }
         let end = self.pos;
         self.pos = start;
-        let Some((key_at, value_at)) = type_at else {
+        let out = match type_at {
             // No `$type`: read as a map, for the union's own error.
-            return visitor.visit_map(Map {
+            None => visitor.visit_map(Map {
                 de: self,
                 left: h.arg,
-            });
+                last_key: None,
+            })?,
+            Some((key_at, value_at)) => visitor.visit_map(TypeFirst {
+                de: self,
+                left: h.arg,
+                key_at,
+                value_at,
+                state: TypeState::Key,
+            })?,
         };
-        let out = visitor.visit_map(TypeFirst {
-            de: self,
-            left: h.arg,
-            key_at,
-            value_at,
-            state: TypeState::Key,
-        })?;
+        self.depth -= 1;
         self.pos = end;
         Ok(out)
     }
@@ -413,7 +498,7 @@ impl<'de> de::MapAccess<'de> for TypeFirst<'_, 'de> {
                     // The `$type` entry, already given.
                     self.de.head()?;
                     self.de.take(5)?;
-                    self.de.skip()?;
+                    self.de.skip_unread()?;
                     continue;
                 }
                 return seed.deserialize(KeyDe(&mut *self.de)).map(Some);
@@ -468,6 +553,39 @@ impl<'de> de::SeqAccess<'de> for Seq<'_, 'de> {
 struct Map<'a, 'de> {
     de: &'a mut Deserializer<'de>,
     left: u64,
+    /// The previous key, to check the canonical order.
+    last_key: Option<&'de [u8]>,
+}
+
+impl<'de> Deserializer<'de> {
+    /// The bytes of the map key that comes next, checked to come after `last` in DAG-CBOR's
+    /// canonical order (shorter first, then bytewise), without reading it.
+    fn next_key_bytes(&self, last: Option<&'de [u8]>) -> Result<(&'de [u8], usize), DeError> {
+        let (h, hlen) = self.peek_head()?;
+        if h.major != 3 {
+            return Err(DeError("a map key must be a string".into()));
+        }
+        let start = self.pos + hlen;
+        let end = usize::try_from(h.arg)
+            .ok()
+            .and_then(|n| start.checked_add(n))
+            .ok_or_else(Self::eof)?;
+        let key = self.input.get(start..end).ok_or_else(Self::eof)?;
+        if let Some(prev) = last {
+            match prev.len().cmp(&key.len()).then_with(|| prev.cmp(key)) {
+                std::cmp::Ordering::Less => {}
+                std::cmp::Ordering::Equal => {
+                    return Err(DeError("a map has the same key twice".into()))
+                }
+                std::cmp::Ordering::Greater => {
+                    return Err(DeError(
+                        "map keys are not in canonical (length-first) order".into(),
+                    ))
+                }
+            }
+        }
+        Ok((key, end))
+    }
 }
 
 impl<'de> de::MapAccess<'de> for Map<'_, 'de> {
@@ -481,8 +599,13 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de> {
             return Ok(None);
         }
         self.left -= 1;
-        // Keys are strings (checked): read as one, whatever the seed asks for.
-        seed.deserialize(KeyDe(&mut *self.de)).map(Some)
+        let (key, end) = self.de.next_key_bytes(self.last_key)?;
+        self.last_key = Some(key);
+        self.de.pos = end;
+        let key = std::str::from_utf8(key).map_err(|_| DeError("a string is not UTF-8".into()))?;
+        // Keys are strings: given as one, whatever the seed asks for.
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(key))
+            .map(Some)
     }
 
     fn next_value_seed<V: de::DeserializeSeed<'de>>(

@@ -125,9 +125,13 @@ pub fn from_slice<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Err
 /// still checked to be DAG-CBOR of the data model). Call [`Validate::validate`] before
 /// trusting the value.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    check_structure(bytes)?;
-    match T::deserialize(&mut de::Deserializer::new(bytes)) {
-        Ok(value) => Ok(value),
+    let mut reader = de::Deserializer::new(bytes);
+    match T::deserialize(&mut reader) {
+        Ok(value) if reader.position() == bytes.len() => Ok(value),
+        Ok(_) => Err(Error::Malformed {
+            offset: reader.position(),
+            reason: "bytes after the end of the value",
+        }),
         Err(first) => {
             // Read again, tracking where the value went wrong.
             let mut de = de::Deserializer::new(bytes);
@@ -184,6 +188,7 @@ pub fn check(bytes: &[u8]) -> Result<(), Error> {
         bytes,
         pos: 0,
         utf8: true,
+        max_depth: MAX_DEPTH,
     }
     .run()?;
     if end != bytes.len() {
@@ -195,22 +200,16 @@ pub fn check(bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
-/// [`check`] but for UTF-8, which the decoder checks of every string it reads or skips: for
-/// bytes about to be decoded.
-pub(crate) fn check_structure(bytes: &[u8]) -> Result<(), Error> {
-    let end = Checker {
+/// The length of the first value in `bytes`, checked as [`check`] does (UTF-8 too when
+/// `utf8`), nesting at most `max_depth` levels.
+pub(crate) fn checked_len(bytes: &[u8], utf8: bool, max_depth: usize) -> Result<usize, Error> {
+    Checker {
         bytes,
         pos: 0,
-        utf8: false,
+        utf8,
+        max_depth,
     }
-    .run()?;
-    if end != bytes.len() {
-        return Err(Error::Malformed {
-            offset: end,
-            reason: "bytes after the end of the value",
-        });
-    }
-    Ok(())
+    .run()
 }
 
 /// Checks the first value in `bytes` as [`check`] does, and returns where it ends (an event
@@ -220,6 +219,7 @@ pub fn check_first(bytes: &[u8]) -> Result<usize, Error> {
         bytes,
         pos: 0,
         utf8: true,
+        max_depth: MAX_DEPTH,
     }
     .run()
 }
@@ -229,6 +229,8 @@ struct Checker<'a> {
     pos: usize,
     /// Whether to check that strings are UTF-8 (the decoder checks them itself).
     utf8: bool,
+    /// How deeply containers may nest.
+    max_depth: usize,
 }
 
 /// A container still being read: how many items are left, and for a map the previous key.
@@ -356,7 +358,7 @@ impl Checker<'_> {
                         return self.err(at, "a count larger than the rest of the input");
                     }
                     if arg > 0 {
-                        if stack.len() >= MAX_DEPTH {
+                        if stack.len() >= self.max_depth {
                             return self.err(at, "values nest too deeply");
                         }
                         stack.push(Open {

@@ -229,10 +229,10 @@ fn decode_error<E>(reason: String, frame: &[u8]) -> Error<E> {
 /// sequence number; an error frame is [`Error::Xrpc`] (status `101`, the exchange's) with the
 /// declared error when its name is one; a frame that is not one is [`Error::Decode`].
 pub fn decode_frame<M: Subscription>(frame: &Bytes) -> Result<Frame<M::Message>, Error<M::Error>> {
-    let header_len = cbor::check_first(frame)
+    let mut reader = cbor::de::Deserializer::new(frame);
+    let header: Header = serde::Deserialize::deserialize(&mut reader)
         .map_err(|e| decode_error(format!("the frame header: {e}"), frame))?;
-    let header: Header = cbor::decode(&frame[..header_len])
-        .map_err(|e| decode_error(format!("the frame header: {e}"), frame))?;
+    let header_len = reader.position();
     let body = &frame[header_len..];
     match header.op {
         1 => {}
@@ -257,10 +257,15 @@ pub fn decode_frame<M: Subscription>(frame: &Bytes) -> Result<Frame<M::Message>,
         Some(name) => format!("{}#{name}", M::NSID),
         None => t,
     };
-    cbor::check_structure(body).map_err(|e| decode_error(format!("the frame body: {e}"), frame))?;
-    let message: M::Message =
-        crate::private::deserialize_tagged(&tag, &mut cbor::de::Deserializer::new(body))
-            .map_err(|e| decode_error(format!("the {tag} message: {e}"), frame))?;
+    let mut reader = cbor::de::Deserializer::new(body);
+    let message: M::Message = crate::private::deserialize_tagged(&tag, &mut reader)
+        .map_err(|e| decode_error(format!("the {tag} message: {e}"), frame))?;
+    if reader.position() != body.len() {
+        return Err(decode_error(
+            format!("bytes after the {tag} message"),
+            frame,
+        ));
+    }
     message.validate().map_err(|error| {
         Error::InvalidResponse(crate::xrpc::InvalidOutput {
             status: StatusCode::SWITCHING_PROTOCOLS,
