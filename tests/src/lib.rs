@@ -20,3 +20,89 @@ pub fn skip(reason: impl std::fmt::Display) {
     }
     println!("skipped: {reason}");
 }
+
+/// The reference PDS's base URL from `ATLEX_PDS_URL`, or `None` after [`skip`] said why.
+pub fn pds_url() -> Option<String> {
+    match std::env::var("ATLEX_PDS_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim().trim_end_matches('/').to_owned()),
+        _ => {
+            skip("set ATLEX_PDS_URL (bash pds/start.sh)");
+            None
+        }
+    }
+}
+
+/// `n` lowercase letters, different on every call (for handles of new accounts).
+pub fn unique_letters(n: usize) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    let mut bits = h.finish();
+    (0..n)
+        .map(|_| {
+            let c = (b'a' + (bits % 26) as u8) as char;
+            bits /= 26;
+            if bits == 0 {
+                bits = h.finish().rotate_left(17) | 1;
+            }
+            c
+        })
+        .collect()
+}
+
+/// SplitMix64: a small random generator that gives the same values for the same seed.
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next value.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A value below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next_u64() % n as u64) as usize
+        }
+    }
+
+    /// True `p` times in 100.
+    pub fn percent(&mut self, p: u64) -> bool {
+        self.next_u64() % 100 < p
+    }
+
+    /// One of `xs`.
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+}
+
+/// The same data-model data, comparing numbers by value (`123` and `123.0` are the same
+/// integer).
+pub fn same_data(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_data(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_data(v, w)))
+        }
+        _ => a == b,
+    }
+}

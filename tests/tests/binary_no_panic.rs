@@ -17,6 +17,7 @@ use atlex::car;
 use atlex::cbor;
 use atlex::repo::{build_tree, Repository};
 use atlex::types::{CidLink, Data, DataMap, Unknown};
+use atlex_tests::Rng;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 atlex::lexicon!({
@@ -55,29 +56,6 @@ atlex::lexicon!({
 
 use com::example::fuzz::thing;
 
-/// SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-    fn percent(&mut self, p: u64) -> bool {
-        self.next() % 100 < p
-    }
-}
-
 fn settings() -> (u64, usize) {
     let seed = std::env::var("ATLEX_FUZZ_SEED")
         .ok()
@@ -110,7 +88,7 @@ fn data(rng: &mut Rng, depth: u32) -> Data {
         2 => Data::Integer(match rng.below(4) {
             0 => rng.below(24) as i64,
             1 => -(rng.below(300) as i64),
-            2 => rng.next() as i64,
+            2 => rng.next_u64() as i64,
             _ => i64::MIN + rng.below(3) as i64,
         }),
         3 => Data::String(
@@ -127,7 +105,7 @@ fn data(rng: &mut Rng, depth: u32) -> Data {
         ),
         4 => Data::Bytes(
             (0..rng.below(40))
-                .map(|_| rng.next() as u8)
+                .map(|_| rng.next_u64() as u8)
                 .collect::<Vec<_>>()
                 .into(),
         ),
@@ -260,7 +238,7 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
                         if rng.percent(60) {
                             INTERESTING[rng.below(INTERESTING.len())]
                         } else {
-                            rng.next() as u8
+                            rng.next_u64() as u8
                         }
                     })
                     .collect();
@@ -287,11 +265,11 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
             }
             7 if len > 0 => {
                 let i = rng.below(len);
-                out[i] = rng.next() as u8;
+                out[i] = rng.next_u64() as u8;
             }
             _ => {
                 if rng.percent(20) {
-                    out = (0..rng.below(48)).map(|_| rng.next() as u8).collect();
+                    out = (0..rng.below(48)).map(|_| rng.next_u64() as u8).collect();
                 }
             }
         }
@@ -500,7 +478,7 @@ fn damage(rng: &mut Rng, d: &mut Data, links: &[CidLink]) {
         _ => {
             *d = match rng.below(4) {
                 0 if !links.is_empty() => Data::Link(links[rng.below(links.len())].clone()),
-                1 => Data::Link(cbor::cid_of(cbor::DAG_CBOR, &rng.next().to_be_bytes())),
+                1 => Data::Link(cbor::cid_of(cbor::DAG_CBOR, &rng.next_u64().to_be_bytes())),
                 2 => Data::Null,
                 _ => data(rng, 2),
             }

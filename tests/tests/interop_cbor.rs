@@ -48,22 +48,6 @@ fn base64_any(text: &str) -> Vec<u8> {
         .unwrap_or_else(|e| panic!("bad base64 in the vectors: {e}"))
 }
 
-/// The same data, comparing numbers by value (`123` and `123.0` are the same integer).
-fn same_data(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_data(x, y))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same_data(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
 #[test]
 fn fixtures_encode_to_their_bytes_and_cid() {
     let Some(cases) = load("data-model-fixtures.json") else {
@@ -95,7 +79,7 @@ fn fixtures_encode_to_their_bytes_and_cid() {
         }
         match atlex::cbor::from_slice::<Unknown>(&want_cbor) {
             Ok(back) => {
-                if !same_data(&back.to_json(), json) {
+                if !atlex_tests::same_data(&back.to_json(), json) {
                     failures.push(format!("#{i}: the CBOR decodes to other data"));
                 }
                 if atlex::cbor::to_vec(&back).expect("encodes") != want_cbor {
@@ -105,7 +89,7 @@ fn fixtures_encode_to_their_bytes_and_cid() {
             Err(e) => failures.push(format!("#{i}: the CBOR is refused: {e}")),
         }
         match atlex::cbor::decode::<Data>(&want_cbor) {
-            Ok(back) if same_data(&back.to_json(), json) => {}
+            Ok(back) if atlex_tests::same_data(&back.to_json(), json) => {}
             Ok(_) => failures.push(format!("#{i}: the CBOR decodes to other Data")),
             Err(e) => failures.push(format!("#{i}: the CBOR is refused as Data: {e}")),
         }
@@ -141,7 +125,7 @@ fn valid_cases_round_trip_through_cbor() {
             ));
         }
         match atlex::cbor::from_slice::<Unknown>(&bytes) {
-            Ok(back) if same_data(&back.to_json(), json) => {}
+            Ok(back) if atlex_tests::same_data(&back.to_json(), json) => {}
             Ok(_) => failures.push(format!("#{i}: decodes to other data")),
             Err(e) => failures.push(format!("#{i}: refused as CBOR: {e}")),
         }

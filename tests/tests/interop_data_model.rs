@@ -61,22 +61,6 @@ fn load(file: &str) -> Option<Vectors> {
     Some(Vectors { text, cases })
 }
 
-/// The same data, comparing numbers by value (`123` and `123.0` are the same integer).
-fn same_data(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_data(x, y))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same_data(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
 /// Which typed reader an object calls for, if any.
 #[derive(Clone, Copy, Debug)]
 enum Special {
@@ -196,7 +180,7 @@ fn run_valid(file: &str) -> Option<Vec<String>> {
             Err(e) => failures.push(format!("{file} {name}: Unknown rejected it: {e}")),
             Ok(u) => {
                 let back = serde_json::to_value(&u).expect("Unknown serializes");
-                if !same_data(&back, json) {
+                if !atlex_tests::same_data(&back, json) {
                     failures.push(format!(
                         "{file} {name}: Unknown wrote back {back} for {json}"
                     ));

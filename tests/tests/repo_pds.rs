@@ -86,64 +86,12 @@ mod pds {
     use atlex::types::{Blob, Cid, RecordKey};
     use atlex::xrpc::{ReqwestTransport, Session, Transport, TransportError};
     use atlex::{Client, Record};
+    use atlex_tests::{pds_url, unique_letters as unique, Rng};
     use bytes::Bytes;
     use serde_json::{json, Value};
     use std::collections::{BTreeMap, HashMap, HashSet};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
-
-    /// The PDS base URL, or `None` (after saying why the test is skipped).
-    fn pds_url() -> Option<String> {
-        match std::env::var("ATLEX_PDS_URL") {
-            Ok(url) if !url.trim().is_empty() => Some(url.trim().trim_end_matches('/').to_owned()),
-            _ => {
-                atlex_tests::skip("set ATLEX_PDS_URL (bash pds/start.sh)");
-                None
-            }
-        }
-    }
-
-    /// SplitMix64: the records are the same on every run.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-        fn percent(&mut self, p: u64) -> bool {
-            self.next() % 100 < p
-        }
-        fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-            &xs[self.below(xs.len())]
-        }
-    }
-
-    /// Letters unique to this run, for handles.
-    fn unique(n: usize) -> String {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos(),
-        );
-        let mut bits = h.finish();
-        (0..n)
-            .map(|_| {
-                let c = (b'a' + (bits % 26) as u8) as char;
-                bits /= 26;
-                c
-            })
-            .collect()
-    }
 
     /// A new account on the PDS, logged in through `session`.
     async fn account<T: Transport + Clone>(
@@ -351,13 +299,13 @@ mod pds {
         });
         let o = note.as_object_mut().unwrap();
         if rng.percent(70) {
-            o.insert("count".into(), json!(rng.next() as i64 % 1_000_000));
+            o.insert("count".into(), json!(rng.next_u64() as i64 % 1_000_000));
         }
         if rng.percent(50) {
             o.insert("flags".into(), json!([true, false, rng.percent(50)]));
         }
         if rng.percent(60) {
-            let b: Vec<u8> = (0..rng.below(64)).map(|_| rng.next() as u8).collect();
+            let b: Vec<u8> = (0..rng.below(64)).map(|_| rng.next_u64() as u8).collect();
             o.insert(
                 "data".into(),
                 serde_json::to_value(atlex::types::Bytes::from(b)).unwrap(),

@@ -42,40 +42,12 @@ mod firehose {
     use atlex::types::{Datetime, RecordKey};
     use atlex::xrpc::Session;
     use atlex::Client;
+    use atlex_tests::{pds_url, unique_letters as unique};
     use futures_util::StreamExt;
     use std::time::Duration;
     use tokio::sync::mpsc;
 
     type Event = atlex::xrpc::Event<subscribe_repos::Message, AnyRecord>;
-
-    fn pds_url() -> Option<String> {
-        match std::env::var("ATLEX_PDS_URL") {
-            Ok(url) if !url.trim().is_empty() => Some(url.trim().trim_end_matches('/').to_owned()),
-            _ => {
-                atlex_tests::skip("set ATLEX_PDS_URL (bash pds/start.sh)");
-                None
-            }
-        }
-    }
-
-    fn unique(n: usize) -> String {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos(),
-        );
-        let mut bits = h.finish();
-        (0..n)
-            .map(|_| {
-                let c = (b'a' + (bits % 26) as u8) as char;
-                bits /= 26;
-                c
-            })
-            .collect()
-    }
 
     /// Subscribes (from `cursor`, or live) and forwards every event to a channel, from a task
     /// of its own; dropping the returned handle's task disconnects.
