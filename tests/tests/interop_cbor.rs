@@ -201,3 +201,93 @@ fn invalid_cbor_is_refused_with_its_reason() {
         assert!(untyped.contains(why), "{why}: {untyped}");
     }
 }
+
+/// Whether path `inner` is `outer` or inside it (`blob.mimeType` is inside `blob`).
+#[cfg(atlex_interop)]
+fn within(inner: &str, outer: &str) -> bool {
+    inner == outer
+        || inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
+#[cfg(atlex_interop)]
+mod catalog {
+    atlex::lexicon!("${ATLEX_INTEROP_DIR}/lexicon/catalog/record.json");
+}
+
+/// Reading from DAG-CBOR checks what reading from JSON checks: every case of the interop
+/// record-data vectors (valid and invalid) is written as DAG-CBOR (where its data is in the
+/// data model at all) and read back as the catalog's record type; both readings accept the
+/// same cases, an accepted case reads as an equal value, and a refused one is refused at the
+/// same path (by `validate()` for the same rule).
+#[cfg(atlex_interop)]
+#[test]
+fn cbor_reads_check_what_json_reads_check() {
+    use atlex::Validate;
+    use catalog::example::lexicon::record;
+    let mut cases = Vec::new();
+    for file in ["record-data-valid.json", "record-data-invalid.json"] {
+        let Some(dir) = interop_dir() else {
+            return;
+        };
+        let path = dir.join("lexicon").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let list: Vec<Value> = serde_json::from_str(&text).unwrap();
+        for case in list {
+            cases.push((file, case));
+        }
+    }
+    let (mut agreed, mut not_data_model) = (0, 0);
+    let mut failures = Vec::new();
+    for (file, case) in &cases {
+        let name = format!("{file} {}", case["name"].as_str().unwrap_or("?"));
+        let data = &case["data"];
+        if data.get("$type").and_then(Value::as_str) != Some(record::NSID) {
+            continue;
+        }
+        let json: Result<record::Record, (String, Option<atlex::ValidationError>)> =
+            match serde_path_to_error::deserialize::<_, record::Record>(data.clone()) {
+                Err(e) => Err((e.path().to_string(), None)),
+                Ok(r) => match r.validate() {
+                    Ok(()) => Ok(r),
+                    Err(v) => Err((v.path_string(), Some(v))),
+                },
+            };
+        let Ok(model) = Data::from_json(data) else {
+            // Not data-model data (a float, a malformed link...): it has no DAG-CBOR form.
+            assert!(
+                json.is_err(),
+                "{name}: JSON accepted what the data model refuses"
+            );
+            not_data_model += 1;
+            continue;
+        };
+        let bytes = atlex::cbor::to_vec(&model).unwrap();
+        let cbor = atlex::cbor::from_slice::<record::Record>(&bytes);
+        let same = match (&json, &cbor) {
+            (Ok(a), Ok(b)) => a == b,
+            (Err((_, Some(a))), Err(atlex::cbor::Error::Invalid(b))) => {
+                a.path_string() == b.path_string() && a.rule() == b.rule()
+            }
+            // The same faulty value; where it has more than one fault, the one met first may
+            // differ (JSON is read in the document's key order, DAG-CBOR in canonical order),
+            // so one path may be within the other.
+            (Err((path, None)), Err(atlex::cbor::Error::Decode { path: p, .. })) => {
+                within(path, p) || within(p, path)
+            }
+            _ => false,
+        };
+        if same {
+            agreed += 1;
+        } else {
+            failures.push(format!("{name}: JSON {json:?}\n    DAG-CBOR {cbor:?}"));
+        }
+    }
+    println!(
+        "record-data vectors read from JSON and from DAG-CBOR: {agreed} agree, {not_data_model} have no DAG-CBOR form, {} differ",
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(agreed >= 40, "{agreed} cases compared");
+}
