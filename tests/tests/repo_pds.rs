@@ -356,10 +356,20 @@ mod pds {
     }
 
     /// A record as the type `R`, read from JSON and validated.
+    /// A record as the type `R`, read from JSON and validated; the typed value writes the
+    /// same data as the JSON it was read from (its CID is the JSON's, read untyped), so
+    /// nothing was lost on the way (unknown properties, a `$type` at a plain ref).
     fn typed<R: Record>(v: Value) -> R {
         let r: R = serde_json::from_value(v.clone())
             .unwrap_or_else(|e| panic!("{} does not read: {e}\n{v}", R::NSID));
         atlex::Validate::validate(&r).unwrap_or_else(|e| panic!("{}: {e}\n{v}", R::NSID));
+        let untyped = atlex::types::Unknown::try_from(v.clone()).unwrap();
+        assert_eq!(
+            atlex::cbor::cid(&r).unwrap(),
+            atlex::cbor::cid(&untyped).unwrap(),
+            "the typed {} changed the data of {v}",
+            R::NSID
+        );
         r
     }
 
