@@ -9,6 +9,18 @@
 //! types ([`types`]), validation ([`Validate`]), the XRPC client ([`Client`]) and, with the
 //! `server` feature, an axum router built from the same documents.
 //!
+//! The binary half of the protocol: DAG-CBOR and CIDs (`cbor`), CAR files (`car`),
+//! repositories, typed record operations and blobs (`repo`), all with the `cbor` feature (on
+//! by default); event streams (`subscribe` of subscription documents, `stream`) with the
+//! `stream` feature.
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `reqwest` | yes | the HTTP transport of [`Client::new`] |
+//! | `cbor` | yes | DAG-CBOR, CIDs, CAR, repositories, record operations, blobs |
+//! | `stream` | no | event streams over WebSocket (implies `cbor`) |
+//! | `server` | no | an axum router from generated methods (subscriptions too, with `stream`) |
+//!
 //! ```no_run
 //! atlex::lexicon!("lexicons/com/atproto/server/createSession.json");
 //!
