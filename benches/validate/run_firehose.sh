@@ -17,8 +17,11 @@
 #      firehose example does, + the records by CID instead);
 #   5. prints frames/second and the ratios atlex (b) / Node (target >= 10x) and atlex (b) /
 #      atrium.
+# The frames are made and checked first; then steps 2 (timing only) to 4 run ROUNDS times
+# (default 3), in an order that turns from round to round, and every round is printed with
+# the medians.
 #
-# Usage: ATLEX_LEXICONS_DIR=$PWD/../shared/lexicons benches/validate/run_firehose.sh
+# Usage: ATLEX_LEXICONS_DIR=$PWD/../shared/lexicons [ROUNDS=3] benches/validate/run_firehose.sh
 # Needs `bash pds/install.sh` first (Node 22 and the @atproto packages), and crates.io for the
 # first build of benches/firehose-atrium. Extra arguments go to both criterion benchmarks
 # (e.g. --measurement-time 20).
@@ -51,63 +54,114 @@ cd "$root"
 echo "== building (release) =="
 cargo bench -p atlex-bench --bench firehose --no-run
 cargo bench --manifest-path "$atrium_manifest" --bench atrium --no-run
-load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== atlex (criterion) =="
-rm -rf "$atlex_dir" "$atrium_dir"
-cargo bench -p atlex-bench --bench firehose -- "$@"
-echo "== @atproto/sync (node $("$node" --version)) =="
-node_json="$("$node" "$here/node_firehose_bench.mjs" "$ATLEX_BENCH_FIREHOSE")"
-echo "== atrium-api + atrium-repo (criterion) =="
-cargo bench --manifest-path "$atrium_manifest" --bench atrium -- "$@"
-load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== the frames (made and checked by benches/firehose.rs) =="
+cargo bench -p atlex-bench --bench firehose -- --list >/dev/null
 
-# The Rust crates' versions, from the lockfiles.
-locked() {
-  awk -v name="$2" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' "$1"
+atlex() {
+  echo "== round $round/$rounds: atlex (criterion) =="
+  rm -rf "$atlex_dir"
+  cargo bench -p atlex-bench --bench firehose -- "$@"
 }
-rust_versions="rustc $(rustc --version | cut -d' ' -f2), criterion $(locked Cargo.lock criterion), serde_ipld_dagcbor $(locked Cargo.lock serde_ipld_dagcbor), cid $(locked Cargo.lock cid), sha2 $(locked Cargo.lock sha2); atrium side: atrium-api $(locked benches/firehose-atrium/Cargo.lock atrium-api), atrium-repo $(locked benches/firehose-atrium/Cargo.lock atrium-repo), serde_ipld_dagcbor $(locked benches/firehose-atrium/Cargo.lock serde_ipld_dagcbor), sha2 $(locked benches/firehose-atrium/Cargo.lock sha2), tokio $(locked benches/firehose-atrium/Cargo.lock tokio)"
+node_side() {
+  echo "== round $round/$rounds: @atproto/sync (node $("$node" --version)) =="
+  node_json="$("$node" "$here/node_firehose_bench.mjs" "$ATLEX_BENCH_FIREHOSE")"
+}
+atrium() {
+  echo "== round $round/$rounds: atrium-api + atrium-repo (criterion) =="
+  rm -rf "$atrium_dir"
+  cargo bench --manifest-path "$atrium_manifest" --bench atrium -- "$@"
+}
 
-# Criterion's estimates are nanoseconds per iteration, one iteration being every frame.
-"$node" - "$atlex_dir" "$atrium_dir" "$node_json" "$ATLEX_BENCH_FIREHOSE" "$load_start" "$load_end" "$rust_versions" <<'EOF'
+# Each round runs the three sides one after the other, in an order that turns from round to
+# round, so that a change in the machine's load falls on every side alike.
+rounds="${ROUNDS:-3}"
+results="$target/atlex-bench/firehose/rounds.jsonl"
+: >"$results"
+for round in $(seq 1 "$rounds"); do
+  load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+  case $(((round - 1) % 3)) in
+    0) atlex "$@"; node_side; atrium "$@" ;;
+    1) node_side; atrium "$@"; atlex "$@" ;;
+    *) atrium "$@"; atlex "$@"; node_side ;;
+  esac
+  load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+  # Criterion's estimates are nanoseconds per iteration, one iteration being every frame.
+  "$node" - "$atlex_dir" "$atrium_dir" "$node_json" "$load_start" "$load_end" >>"$results" <<'EOF'
 const { readFileSync } = require('node:fs')
-const [atlexDir, atriumDir, nodeJson, corpus, loadStart, loadEnd, rustVersions] = process.argv.slice(2)
+const [atlexDir, atriumDir, nodeJson, loadStart, loadEnd] = process.argv.slice(2)
 const n = JSON.parse(nodeJson)
 const perSecond = (dir, name) => {
   const e = JSON.parse(readFileSync(`${dir}/${name}/new/estimates.json`, 'utf8'))
   return n.frames / (e.median.point_estimate / 1e9)
 }
-const a = perSecond(atlexDir, 'a_decode_frame')
-const b = perSecond(atlexDir, 'b_frame_and_records')
-const c = perSecond(atlexDir, 'c_record_ops')
-const d = perSecond(atlexDir, 'd_car')
-const A = perSecond(atriumDir, 'a_frame')
-const B = perSecond(atriumDir, 'b_records_tree')
-const C = perSecond(atriumDir, 'c_records_by_cid')
+console.log(JSON.stringify({
+  ...n,
+  a: perSecond(atlexDir, 'a_decode_frame'),
+  b: perSecond(atlexDir, 'b_frame_and_records'),
+  c: perSecond(atlexDir, 'c_record_ops'),
+  d: perSecond(atlexDir, 'd_car'),
+  A: perSecond(atriumDir, 'a_frame'),
+  B: perSecond(atriumDir, 'b_records_tree'),
+  C: perSecond(atriumDir, 'c_records_by_cid'),
+  loadStart,
+  loadEnd,
+}))
+EOF
+done
+
+# The Rust crates' versions, from the lockfiles.
+locked() {
+  awk -v name="$2" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' "$1"
+}
+atrium_lock="benches/firehose-atrium/Cargo.lock"
+rust_versions="rustc $(rustc --version | cut -d' ' -f2), criterion $(locked Cargo.lock criterion), serde_ipld_dagcbor $(locked Cargo.lock serde_ipld_dagcbor), cid $(locked Cargo.lock cid), sha2 $(locked Cargo.lock sha2); atrium side: atrium-api $(locked $atrium_lock atrium-api), atrium-repo $(locked $atrium_lock atrium-repo), serde_ipld_dagcbor $(locked $atrium_lock serde_ipld_dagcbor), sha2 $(locked $atrium_lock sha2), tokio $(locked $atrium_lock tokio)"
+
+"$node" - "$results" "$ATLEX_BENCH_FIREHOSE" "$rust_versions" <<'EOF'
+const { readFileSync } = require('node:fs')
+const [results, corpus, rustVersions] = process.argv.slice(2)
+const rounds = readFileSync(results, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l))
+const median = (xs) => {
+  const s = [...xs].sort((x, y) => x - y)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const first = rounds[0]
 const bytes = readFileSync(corpus).length
-const fmt = (x) => Math.round(x).toLocaleString('en-US').padStart(10)
-const us = (x) => (1e6 / x).toFixed(1).padStart(7)
-const met = (ok) => (ok ? 'met' : 'NOT met')
-const v = n.versions
-console.log(`
-frames: ${n.frames} #commit frames (${n.ops} records), ${bytes.toLocaleString('en-US')} bytes with length prefixes (medians; frames/second, microseconds a frame)
-  atlex  (a) decode_frame                                   ${fmt(a)} ${us(a)} us
-  atlex  (b) decode_frame + record_ops::<AnyRecord>          ${fmt(b)} ${us(b)} us
-  atlex  (c) record_ops alone                               ${fmt(c)} ${us(c)} us
-  atlex  (d) CAR read alone (CarReader, hashes checked)     ${fmt(d)} ${us(d)} us
-  node   (1) ensureChunkIsMessage + $message.safeParse      ${fmt(n.frame)} ${us(n.frame)} us
-  node   (2) (1) + parseCommitUnauthenticated               ${fmt(n.commit)} ${us(n.commit)} us
-  node   (3) (2) + records validated (PDS schemas)          ${fmt(n.validate)} ${us(n.validate)} us
-  atrium (A) frame into subscribe_repos::Commit             ${fmt(A)} ${us(A)} us
-  atrium (B) (A) + CarStore + Repository::get (the example) ${fmt(B)} ${us(B)} us
-  atrium (C) (A) + CarStore + records by CID                ${fmt(C)} ${us(C)} us
-ratios (throughput):
-  atlex (b) / node (2), frames with records:         ${(b / n.commit).toFixed(1)}x  (target >= 10x: ${met(b / n.commit >= 10)})
-  atlex (b) / node (3), records validated both sides: ${(b / n.validate).toFixed(1)}x
-  atlex (a) / node (1), frames alone:                ${(a / n.frame).toFixed(1)}x
-  atlex (b) / atrium (B), the example's decode:       ${(b / B).toFixed(1)}x
-  atlex (b) / atrium (C), records by CID:            ${(b / C).toFixed(1)}x
-  atlex (a) / atrium (A), frames alone:              ${(a / A).toFixed(1)}x
-load average (1, 5, 15 min) at start: ${loadStart}; at end: ${loadEnd}
-versions: ${rustVersions}
-  node ${n.node}, ${Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ')}`)
+const rows = [
+  ['atlex  (a) decode_frame', (r) => r.a],
+  ['atlex  (b) decode_frame + record_ops::<AnyRecord>', (r) => r.b],
+  ['atlex  (c) record_ops alone', (r) => r.c],
+  ['atlex  (d) CAR read alone (hashes checked)', (r) => r.d],
+  ['node   (1) ensureChunkIsMessage + $message.safeParse', (r) => r.frame],
+  ['node   (2) (1) + parseCommitUnauthenticated', (r) => r.commit],
+  ['node   (3) (2) + records validated (PDS schemas)', (r) => r.validate],
+  ['atrium (A) frame into subscribe_repos::Commit', (r) => r.A],
+  ['atrium (B) (A) + CarStore + Repository::get (example)', (r) => r.B],
+  ['atrium (C) (A) + CarStore + records by CID', (r) => r.C],
+]
+const ratios = [
+  ['atlex (b) / node (2), frames with records', (r) => r.b / r.commit],
+  ['atlex (b) / node (3), records validated both sides', (r) => r.b / r.validate],
+  ['atlex (a) / node (1), frames alone', (r) => r.a / r.frame],
+  ["atlex (b) / atrium (B), the example's decode", (r) => r.b / r.B],
+  ['atlex (b) / atrium (C), records by CID', (r) => r.b / r.C],
+  ['atlex (a) / atrium (A), frames alone', (r) => r.a / r.A],
+]
+const pad = (s, n) => String(s).padStart(n)
+const num = (x) => pad(Math.round(x).toLocaleString('en-US'), 10)
+const cols = rounds.map((_, i) => pad(`round ${i + 1}`, 10)).join('') + pad('median', 10)
+const headline = rounds.map((r) => r.b / r.commit)
+const out = [
+  `frames: ${first.frames} #commit frames (${first.ops} records), ${bytes.toLocaleString('en-US')} bytes with length prefixes`,
+  'frames/second (criterion and Node medians)'.padEnd(56) + cols,
+  ...rows.map(([name, f]) => `  ${name}`.padEnd(56) + rounds.map((r) => num(f(r))).join('') + num(median(rounds.map(f)))),
+  'microseconds a frame (from the median of the rounds)',
+  ...rows.map(([name, f]) => `  ${name}`.padEnd(56) + pad((1e6 / median(rounds.map(f))).toFixed(1), 10)),
+  "ratios (throughput; last, the median of the rounds' ratios)",
+  ...ratios.map(([name, f]) => `  ${name}`.padEnd(56) + rounds.map((r) => pad(f(r).toFixed(1) + 'x', 10)).join('') + pad(median(rounds.map(f)).toFixed(1) + 'x', 10)),
+  `target atlex (b) / node (2) >= 10x: ${median(headline) >= 10 ? 'met' : 'NOT met'} (median of the rounds); rounds at or over 10x: ${headline.filter((x) => x >= 10).length} of ${rounds.length}`,
+  `load average (1, 5, 15 min) at the start and end of each round: ${rounds.map((r) => `${r.loadStart} -> ${r.loadEnd}`).join('; ')}`,
+  `versions: ${rustVersions}`,
+  `  node ${first.node}, ${Object.entries(first.versions).map(([k, x]) => `${k} ${x}`).join(', ')}`,
+]
+console.log('\n' + out.join('\n'))
 EOF
