@@ -12,7 +12,11 @@
 //! `benches/cbor.rs` reads and validates the same records from DAG-CBOR, and `run_cbor.sh`
 //! runs it next to `node_cbor_bench.mjs` (the `@atproto/*` packages a PDS uses); the records
 //! go from one to the other as one file of length-prefixed blocks ([`write_blocks`]).
+//! [`firehose`] plans the `#commit` events of the event-stream benchmark (`benches/firehose.rs`,
+//! `run_firehose.sh`) from the same posts.
 #![deny(missing_docs)]
+
+pub mod firehose;
 
 use serde_json::{json, Value};
 
@@ -80,10 +84,10 @@ pub fn read_blocks(mut bytes: &[u8]) -> Option<Vec<&[u8]>> {
 }
 
 /// SplitMix64: small, fast, and the same everywhere.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -91,20 +95,20 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 
     /// Inclusive.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+    pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.next() % (hi - lo + 1)
     }
 
-    fn percent(&mut self, p: u64) -> bool {
+    pub(crate) fn percent(&mut self, p: u64) -> bool {
         self.next() % 100 < p
     }
 
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]
     }
 }
@@ -182,14 +186,14 @@ const HANDLES: &[&str] = &[
     "dan.bsky.social",
     "eve.example.org",
 ];
-const DIDS: &[&str] = &[
+pub(crate) const DIDS: &[&str] = &[
     "did:plc:ewvi7nxzyoun6zhxrhs64oiz",
     "did:plc:z72i7hdynmk6r22z27h6tvur",
     "did:plc:44ybard66vv44zksje25o7dz",
     "did:plc:vpkhqolt662uhesyj6nxm7ys",
     "did:web:example.com",
 ];
-const RECORD_CIDS: &[&str] = &[
+pub(crate) const RECORD_CIDS: &[&str] = &[
     "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
     "bafyreiclp443lavogvhj3d2ob2cxbfuscni2k5jk7bebjzg7khl3esabwq",
     "bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a",
@@ -220,7 +224,7 @@ fn tid(rng: &mut Rng) -> String {
     s
 }
 
-fn at_uri(rng: &mut Rng) -> String {
+pub(crate) fn at_uri(rng: &mut Rng) -> String {
     format!("at://{}/app.bsky.feed.post/{}", rng.pick(DIDS), tid(rng))
 }
 
