@@ -124,6 +124,32 @@ fn varint(bytes: &[u8], pos: usize) -> Result<Option<(u64, usize)>, CarError> {
     Err(CarError::new(pos as u64, "a length over 64 bits"))
 }
 
+/// The blocks of a CAR in memory, framing checked but hashes not: for a reader that checks
+/// the hash of each block it uses (and needs no other).
+pub(crate) fn unverified_blocks(data: Bytes) -> Result<Vec<(::cid::Cid, Bytes)>, CarError> {
+    let reader = CarReader::new(data)?;
+    let CarReader { data, mut pos, .. } = reader;
+    let mut out = Vec::new();
+    while let Some((len, n)) = varint(&data, pos)? {
+        if len > DEFAULT_MAX_BLOCK as u64 {
+            return Err(CarError::new(pos as u64, format!("a block of {len} bytes")));
+        }
+        let body = pos + n;
+        if len > (data.len() - body) as u64 {
+            return Err(CarError::new(pos as u64, "the input ends inside a block"));
+        }
+        let end = body + len as usize;
+        let mut cursor = std::io::Cursor::new(&data[body..end]);
+        let cid = ::cid::Cid::read_bytes(&mut cursor).map_err(|e| {
+            CarError::new(pos as u64, format!("a block's CID does not decode: {e}"))
+        })?;
+        let at = body + cursor.position() as usize;
+        out.push((cid, data.slice(at..end)));
+        pos = end;
+    }
+    Ok(out)
+}
+
 /// Parses and checks a block section (CID then bytes).
 fn block(section: Bytes, offset: u64) -> Result<Block, CarError> {
     let mut cursor = std::io::Cursor::new(&section[..]);

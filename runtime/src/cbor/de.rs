@@ -38,6 +38,8 @@ pub(crate) struct Deserializer<'de> {
     pos: usize,
     /// Containers open around the value being read.
     depth: usize,
+    /// The input was read through once already, checked: what is skipped needs no check.
+    checked: bool,
 }
 
 /// A head: major type, argument.
@@ -54,6 +56,16 @@ impl<'de> Deserializer<'de> {
             input,
             pos: 0,
             depth: 0,
+            checked: false,
+        }
+    }
+
+    /// A second reading of input that a first one checked whole: values it skips are
+    /// skipped by their heads alone.
+    pub(crate) fn new_checked(input: &'de [u8]) -> Self {
+        Deserializer {
+            checked: true,
+            ..Deserializer::new(input)
         }
     }
 
@@ -170,7 +182,7 @@ impl<'de> Deserializer<'de> {
 
     /// Skips one value, checking it whole (its strings UTF-8: it is not read otherwise).
     fn skip(&mut self) -> Result<(), DeError> {
-        self.skip_checked(true)
+        self.skip_checked(!self.checked)
     }
 
     /// Skips one value that is read afterwards (its strings are checked then).

@@ -35,7 +35,6 @@ mod client;
 #[cfg(feature = "stream")]
 pub use client::{subscribe, StreamOptions};
 
-use crate::car::CarReader;
 use crate::cbor;
 use crate::repo::RepoError;
 use crate::types::{CidLink, Data, DataMap, Nsid, RecordKey, Unknown};
@@ -44,7 +43,6 @@ use crate::xrpc::{
 };
 use crate::{Record, RecordReader, RecordSet, Validate};
 use bytes::Bytes;
-use std::collections::HashMap;
 use std::fmt;
 
 /// One operation of a commit, with its record read from the commit's blocks.
@@ -112,11 +110,11 @@ pub fn read_record<R: RecordSet>(
 
 /// Each operation of a commit with its record, read through `R` from the commit's blocks.
 pub fn record_ops<R: RecordSet>(commit: &RawCommit) -> Vec<RecordOp<R>> {
-    // The blocks, each a slice of the frame (no copy); a CAR that does not read leaves
-    // every record an error.
-    let blocks: Result<HashMap<::cid::Cid, Bytes>, String> =
-        CarReader::new(commit.blocks.clone().into_inner())
-            .and_then(|r| r.map(|b| b.map(|b| (b.cid.to_cid(), b.data))).collect())
+    // The blocks, each a slice of the frame (no copy). Only the blocks of the records are
+    // read, and each is checked against its CID when it is (the commit and tree nodes a
+    // commit also carries are not read here, so not hashed).
+    let blocks: Result<Vec<(::cid::Cid, Bytes)>, String> =
+        crate::car::unverified_blocks(commit.blocks.clone().into_inner())
             .map_err(|e| e.to_string());
     let mut out = Vec::with_capacity(commit.ops.len());
     for (action, path, cid) in &commit.ops {
@@ -127,18 +125,32 @@ pub fn record_ops<R: RecordSet>(commit: &RawCommit) -> Vec<RecordOp<R>> {
         else {
             continue;
         };
-        let record = cid.as_ref().map(|cid| match &blocks {
-            Ok(map) => match map.get(cid.as_binary()) {
-                Some(bytes) => read_record::<R>(collection.as_str(), path, bytes),
+        let record = cid.as_ref().map(|cid| {
+            let found = match &blocks {
+                Ok(list) => list
+                    .iter()
+                    .find(|(c, _)| c == cid.as_binary())
+                    .map(|(_, b)| b),
+                Err(e) => {
+                    return Err(RepoError::Record {
+                        path: path.clone(),
+                        reason: e.clone(),
+                    })
+                }
+            };
+            match found {
+                Some(bytes) if cbor::cid_matches(cid.as_binary(), bytes) => {
+                    read_record::<R>(collection.as_str(), path, bytes)
+                }
+                Some(_) => Err(RepoError::Record {
+                    path: path.clone(),
+                    reason: format!("block {cid}: its bytes do not hash to its CID"),
+                }),
                 None => Err(RepoError::Record {
                     path: path.clone(),
                     reason: format!("its block {cid} is not in the commit's blocks"),
                 }),
-            },
-            Err(e) => Err(RepoError::Record {
-                path: path.clone(),
-                reason: e.clone(),
-            }),
+            }
         });
         out.push(RecordOp {
             action: action.clone(),
@@ -272,8 +284,9 @@ pub fn decode_frame<M: Subscription>(frame: &Bytes) -> Result<Frame<M::Message>,
             error,
         })
     })?;
+    // The body was checked whole by the message's reading: this second one only picks fields.
     let view: BodyView<'_> =
-        serde::Deserialize::deserialize(&mut cbor::de::Deserializer::new(body))
+        serde::Deserialize::deserialize(&mut cbor::de::Deserializer::new_checked(body))
             .map_err(|e| decode_error(format!("the {tag} message: {e}"), frame))?;
     let commit = match (view.blocks, view.ops) {
         (Some(blocks), Some(ops)) => {
@@ -349,4 +362,58 @@ pub fn encode_error_frame(name: &str, message: Option<&str>) -> Vec<u8> {
     let mut out = cbor::to_vec(&Data::Object(header)).unwrap_or_default();
     out.extend(cbor::to_vec(&Data::Object(DataMap::new())).unwrap_or_default());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::car::{self, Block};
+
+    /// Every record as data.
+    #[derive(Debug)]
+    struct AnyData(Unknown);
+
+    impl RecordSet for AnyData {
+        fn read<X: RecordReader>(_collection: &str, reader: X) -> Result<Self, X::Error> {
+            reader.read_unknown().map(AnyData)
+        }
+    }
+
+    #[test]
+    fn a_record_block_is_checked_against_its_cid_when_read() {
+        let record: Unknown =
+            serde_json::from_value(serde_json::json!({"$type": "com.example.x", "n": 1})).unwrap();
+        let bytes = cbor::to_vec(&record).unwrap();
+        let cid = cbor::cid_of(cbor::DAG_CBOR, &bytes);
+        let mut tampered = bytes.clone();
+        *tampered.last_mut().unwrap() = 2; // "n": 2, the CID unchanged
+        let commit = |data: Vec<u8>| RawCommit {
+            blocks: crate::types::Bytes::from(car::write(
+                std::slice::from_ref(&cid),
+                &[Block {
+                    cid: cid.clone(),
+                    data: data.into(),
+                }],
+            )),
+            ops: vec![(
+                "create".into(),
+                "com.example.x/abc".into(),
+                Some(cid.clone()),
+            )],
+        };
+        let ok = record_ops::<AnyData>(&commit(bytes));
+        assert!(matches!(&ok[0].record, Some(Ok(AnyData(u))) if *u == record));
+        let bad = record_ops::<AnyData>(&commit(tampered));
+        match &bad[0].record {
+            Some(Err(e)) => assert!(e.to_string().contains("do not hash"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        // A delete has no record; a missing block is an error.
+        let mut missing = commit(Vec::new());
+        missing.ops[0].2 = Some(cbor::cid_of(cbor::DAG_CBOR, b"other"));
+        assert!(matches!(
+            &record_ops::<AnyData>(&missing)[0].record,
+            Some(Err(_))
+        ));
+    }
 }

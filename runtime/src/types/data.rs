@@ -499,7 +499,13 @@ impl<'de> de::Visitor<'de> for CidBytes {
             ::cid::Cid::read_bytes(v).map_err(|e| E::custom(format_args!("bad CID bytes: {e}")))?;
         // The bytes must be the CID's own encoding, whole: nothing after it, no longer form
         // of a number in it, so that writing it back gives the same bytes.
-        if cid.encoded_len() != v.len() || cid.to_bytes() != v {
+        let mut buf = [0u8; 96];
+        let canonical = cid.encoded_len() == v.len()
+            && match buf.get_mut(..v.len()) {
+                Some(out) => cid.write_bytes(&mut *out).is_ok() && out == v,
+                None => cid.to_bytes() == v,
+            };
+        if !canonical {
             return Err(E::custom(
                 "the bytes of a CID are not in its canonical form",
             ));
