@@ -9,7 +9,34 @@ use crate::naming::Namer;
 use crate::resolve::{DocInfo, Registry};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The standard types that generated public signatures name, as users read them.
+pub(crate) const STD_NAMES: [&str; 5] = ["String", "Option", "Vec", "Box", "Result"];
+
+thread_local! {
+    /// Whether the document being emitted defines an item named like one of [`STD_NAMES`]
+    /// (a def `string`, say), which would shadow it: then that document spells them in full.
+    static QUALIFY_STD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A standard type of public signatures: `String`, `Option`, `Vec`, `Box` or `Result` by its
+/// plain name (the generated module's prelude import brings it, and rustdoc and editors show
+/// it so), or by its full path in a document that defines an item of that name.
+pub(crate) fn std_ty(name: &str) -> TokenStream {
+    let ident = format_ident!("{}", name);
+    if !QUALIFY_STD.with(Cell::get) {
+        return quote!(#ident);
+    }
+    match name {
+        "String" => quote!(::std::string::String),
+        "Option" => quote!(::core::option::Option),
+        "Vec" => quote!(::std::vec::Vec),
+        "Box" => quote!(::std::boxed::Box),
+        _ => quote!(::core::result::Result),
+    }
+}
 
 /// A node of the module tree: a namespace, a document, or both.
 #[derive(Default)]
@@ -163,6 +190,8 @@ fn emit_doc(reg: &Registry<'_>, info: &DocInfo<'_>) -> TokenStream {
     let mut reserved: Vec<&str> = info.names.values().map(String::as_str).collect();
     reserved.extend(crate::resolve::METHOD_ITEMS);
     reserved.push("LEXICON");
+    let clash = info.names.values().any(|n| STD_NAMES.contains(&n.as_str()));
+    QUALIFY_STD.with(|q| q.set(clash));
     let mut cx = DocCx {
         reg,
         info,
