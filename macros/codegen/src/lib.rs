@@ -8,6 +8,7 @@
 //! `build.rs` or a CLI as well as in the macro.
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod check;
 pub mod diag;
 mod emit;
@@ -40,6 +41,12 @@ pub struct Request {
 /// Runs the whole pipeline. Paths are relative to `root` (the crate's `CARGO_MANIFEST_DIR`).
 /// Never panics on any input: every problem becomes a `compile_error!`.
 pub fn expand(request: &Request, root: &Path) -> TokenStream {
+    expand_report(request, root).0
+}
+
+/// [`expand`], and whether the expansion is free of errors (only such an expansion may be
+/// cached, see [`cache`]).
+pub fn expand_report(request: &Request, root: &Path) -> (TokenStream, bool) {
     let mut cx = Ctxt::new();
     let read = read::read_sources(&mut cx, root, &request.sources);
 
@@ -110,10 +117,10 @@ pub fn expand(request: &Request, root: &Path) -> TokenStream {
     if !cx.is_empty() {
         let errors = cx.into_errors();
         let errors = errors.iter().map(Diagnostic::to_compile_error);
-        return quote!(#tracking #(#errors)*);
+        return (quote!(#tracking #(#errors)*), false);
     }
     let body = emit::emit(&registry, only.as_ref());
-    quote!(#tracking #body)
+    (quote!(#tracking #body), true)
 }
 
 /// The NSIDs to emit under `include`: the matching documents and, transitively, every document
