@@ -4,23 +4,29 @@
 #
 #   ATLEX_LEXICONS_DIR=../shared/lexicons bash benches/compile/edit.sh
 #
-# Layouts (each a new crate or workspace under target/compile-bench/edit/, its own target dir,
-# the repository's Cargo.lock, dev profile, atlex with its default features):
+# Layouts (each a new crate or workspace under target/compile-bench/edit/, the repository's
+# Cargo.lock, dev profile, atlex with its default features; atrium has its own target dir, the
+# atlex layouts share one):
 #   atrium    an app (bin) depending on atrium-api =0.25.8 (crates.io)
 #   split     a workspace: crate `lexicons` (all the documents through one `lexicon!`, and the
 #             README's one-line build script) and the app depending on it: the README's
 #             recommended layout
 #   include   `lexicon! { path = .., include = ["app.bsky.feed.post", "com.atproto.repo.*"] }`
-#             in the app crate
-#   inapp     `lexicon!` of all the documents in the app crate
+#             in the app crate (with the same build script)
+#   inapp     `lexicon!` of all the documents in the app crate (with the same build script)
+# The build script (`cargo:rerun-if-changed` on the lexicon folder) makes cargo watch the folder
+# and gives the crate an OUT_DIR, where `lexicon!` keeps its expansion cache.
 # Each app's main.rs names a record type. Measured, in ROUNDS interleaved rounds (the fastest of
 # each is reported, with the ratio to atrium-api's figure of the same kind):
-#   edit      a one-line edit to the app's main.rs (a string literal changes), then `cargo build`
+#   edit      a one-line edit to the app's main.rs (a string literal changes), then `cargo build`;
+#             for inapp also with the expansion cache off (ATLEX_EXPANSION_CACHE=0)
 #   alone     the whole-set crate alone (`cargo clean -p lexicons`, then `cargo build -p
 #             lexicons`), incremental (cargo's default for a local crate) and with
 #             CARGO_INCREMENTAL=0; atrium-api alone the same way (crates.io: never incremental)
 #   clean     a clean build with dependencies: the split workspace's `lexicons` crate in a new
 #             target dir against the atrium app in a new target dir (CLEAN_ROUNDS rounds)
+#   features  (not in the default PARTS) one clean build each of an empty crate over atlex with
+#             its default features, none, `reqwest` alone and `cbor` alone: what each costs
 # The table goes to target/compile-bench/edit/table.md and, with BENCH_WRITE=1, into
 # BENCHMARKS.md between the markers `<!-- edit-table -->` and `<!-- /edit-table -->`.
 #
@@ -31,9 +37,7 @@
 #   QUIET_WAIT=300    ... but at most this many seconds per round (then measure anyway, and say so)
 #   PROFILE_TOML=""   extra lines for every atlex layout's root Cargo.toml (a profile to try),
 #                     e.g. $'[profile.dev.package.atlex-codegen]\nopt-level = 3'
-#   RECOMMENDED=1     the profile lines the README recommends for the atlex layouts (default 1;
-#                     0 measures cargo's plain defaults)
-#   PARTS="edit alone clean"   what to measure
+#   PARTS="edit alone clean"   what to measure (add `features` for the cost of each feature)
 #   BENCH_WRITE=1     write the table into BENCHMARKS.md
 set -euo pipefail
 
@@ -48,7 +52,6 @@ ROUNDS=${ROUNDS:-3}
 CLEAN_ROUNDS=${CLEAN_ROUNDS:-2}
 QUIET_LOAD=${QUIET_LOAD:-1.5}
 QUIET_WAIT=${QUIET_WAIT:-300}
-RECOMMENDED=${RECOMMENDED:-1}
 PARTS=" ${PARTS:-edit alone clean} "
 OUT="$ROOT/target/compile-bench/edit"
 RESULTS="$OUT/results.tsv"
@@ -61,16 +64,8 @@ want() { [[ $PARTS == *" $1 "* ]]; }
 now() { date +%s.%N; }
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "${LOAD:-}" >>"$RESULTS"; }
 
-# The profile lines the README recommends for a crate that holds `lexicon!` (see README,
-# "Large lexicon sets"): the macro's own crates optimized, which makes every expansion faster.
-RECOMMENDED_TOML='[profile.dev.package.atlex-macros]
-opt-level = 3
-[profile.dev.package.atlex-codegen]
-opt-level = 3'
-ATLEX_PROFILE=""
-if [ "$RECOMMENDED" = 1 ]; then ATLEX_PROFILE="$RECOMMENDED_TOML"; fi
-if [ -n "${PROFILE_TOML:-}" ]; then ATLEX_PROFILE="$ATLEX_PROFILE
-${PROFILE_TOML}"; fi
+ATLEX_PROFILE="${PROFILE_TOML:-}"
+ATLEX_TARGET="$OUT/target-atlex"
 
 wait_quiet() {
     local waited=0
@@ -88,13 +83,23 @@ wait_quiet() {
     echo "   load $LOAD (waited ${waited}s)"
 }
 
-# timed KEY DIR [ENV=..] cargo ARGS...: wall seconds of one cargo command in DIR (its target dir
-# is DIR/target unless the command sets CARGO_TARGET_DIR).
+# target_of DIR: the target dir of a layout (atrium its own, the atlex layouts a shared one).
+target_of() { case $1 in */atrium) echo "$1/target" ;; *) echo "$ATLEX_TARGET" ;; esac; }
+
+# in_dir DIR [ENV=..] cargo ARGS...: a cargo command in DIR with the layout's target dir (unless
+# the command sets CARGO_TARGET_DIR itself).
+in_dir() {
+    local dir=$1
+    shift
+    (cd "$dir" && env CARGO_TARGET_DIR="$(target_of "$dir")" "$@")
+}
+
+# timed KEY DIR [ENV=..] cargo ARGS...: wall seconds of one cargo command in DIR.
 timed() {
     local key=$1 dir=$2 t0 t1 st=0
     shift 2
     t0=$(now)
-    (cd "$dir" && env CARGO_TARGET_DIR="$dir/target" "$@") >"$LOGS/$key.log" 2>&1 || st=$?
+    in_dir "$dir" "$@" >"$LOGS/$key.log" 2>&1 || st=$?
     t1=$(now)
     if [ "$st" -ne 0 ]; then
         echo "   $key: FAILED, log $LOGS/$key.log"
@@ -175,10 +180,10 @@ use lexicons::app::bsky::feed::post::Record;" >"$d/src/main.rs"
 }
 use lexicons::app::bsky::feed::post::Record;" >"$d/src/main.rs"
     for d in atrium split include inapp; do
-        cp "$ROOT/Cargo.lock" "$OUT/$d/Cargo.lock"
+        [ -f "$OUT/$d/Cargo.lock" ] || cp "$ROOT/Cargo.lock" "$OUT/$d/Cargo.lock"
         (cd "$OUT/$d" && cargo fetch -q)
         echo "   building $d"
-        (cd "$OUT/$d" && CARGO_TARGET_DIR="$OUT/$d/target" cargo build -q)
+        in_dir "$OUT/$d" cargo build -q
     done
 }
 
@@ -205,14 +210,18 @@ for round in $(seq "$ROUNDS"); do
             edit "$OUT/$d"
             timed "edit.$d.r$round" "$OUT/$d" cargo build
         done
+        edit "$OUT/inapp"
+        timed "edit.inapp-nocache.r$round" "$OUT/inapp" env ATLEX_EXPANSION_CACHE=0 cargo build
     fi
     if want alone; then
-        (cd "$OUT/atrium" && CARGO_TARGET_DIR="$OUT/atrium/target" cargo clean -q -p atrium-api)
+        in_dir "$OUT/atrium" cargo clean -q -p atrium-api
         timed "alone.atrium.r$round" "$OUT/atrium" cargo build -p atrium-api
-        (cd "$OUT/split" && CARGO_TARGET_DIR="$OUT/split/target" cargo clean -q -p lexicons)
+        in_dir "$OUT/split" cargo clean -q -p lexicons
         timed "alone.incr.r$round" "$OUT/split" cargo build -p lexicons
-        (cd "$OUT/split" && CARGO_TARGET_DIR="$OUT/split/target" cargo clean -q -p lexicons)
+        in_dir "$OUT/split" cargo clean -q -p lexicons
         timed "alone.noincr.r$round" "$OUT/split" env CARGO_INCREMENTAL=0 cargo build -p lexicons
+        # Back to the incremental build the edit measurements start from (not timed).
+        in_dir "$OUT/split" cargo build -q
     fi
 done
 if want clean; then
@@ -224,6 +233,26 @@ if want clean; then
         wait_quiet "clean round $round (atlex)"
         timed "clean.atlex.r$round" "$OUT/split" env CARGO_TARGET_DIR="$OUT/split/target-clean" cargo build -p lexicons
         rm -rf "$OUT/atrium/target-clean" "$OUT/split/target-clean"
+    done
+fi
+if want features; then
+    echo "== features: clean builds of an empty crate over atlex"
+    for f in default none reqwest cbor; do
+        d="$OUT/features-$f"
+        mkdir -p "$d/src"
+        case $f in
+            default) dep="atlex = { path = \"$ROOT/runtime\" }" ;;
+            none) dep="atlex = { path = \"$ROOT/runtime\", default-features = false }" ;;
+            *) dep="atlex = { path = \"$ROOT/runtime\", default-features = false, features = [\"$f\"] }" ;;
+        esac
+        { manifest "features-$f" "$dep"; printf '\n[workspace]\n'; } >"$d/Cargo.toml"
+        echo '//! atlex alone (generated by benches/compile/edit.sh).' >"$d/src/lib.rs"
+        cp "$ROOT/Cargo.lock" "$d/Cargo.lock"
+        (cd "$d" && cargo fetch -q)
+        wait_quiet "features $f"
+        rm -rf "$d/target-clean"
+        timed "features.$f.r1" "$d" env CARGO_TARGET_DIR="$d/target-clean" cargo build
+        rm -rf "$d/target-clean"
     done
 fi
 
@@ -257,12 +286,24 @@ lines = [
     row("separate lexicon crate (all 402), the app depending on it: rebuild after the edit", "edit.split", "edit.atrium", "<= 1.2x"),
     row("`lexicon!` with `include` in the app crate: rebuild after the edit", "edit.include", "edit.atrium", "<= 1.5x"),
     row("`lexicon!` of all 402 in the app crate: rebuild after the edit", "edit.inapp", "edit.atrium", "<= 3x"),
+    row("the same, expansion cache off (`ATLEX_EXPANSION_CACHE=0`)", "edit.inapp-nocache", "edit.atrium", ""),
     row("atrium-api alone (`cargo clean -p atrium-api`, build; never incremental)", "alone.atrium", "alone.atrium", ""),
     row("whole-set crate alone, incremental", "alone.incr", "alone.atrium", "<= 0.5x"),
     row("whole-set crate alone, `CARGO_INCREMENTAL=0`", "alone.noincr", "alone.atrium", "<= 0.4x"),
     row("atrium-api app: clean build with dependencies", "clean.atrium", "clean.atrium", ""),
     row("whole-set crate: clean build with dependencies (default features)", "clean.atlex", "clean.atrium", "<= 1.0x"),
 ]
+if any(k.startswith("features.") for k in best):
+    lines += [
+        "",
+        "| an empty crate over atlex, clean build (one run each) | wall | vs atrium-api app clean |",
+        "|---|---:|---:|",
+    ]
+    for f, label in [("default", "default features (`reqwest`, `cbor`)"), ("none", "`default-features = false`"), ("reqwest", "`reqwest` alone"), ("cbor", "`cbor` alone")]:
+        k = f"features.{f}"
+        if k in best:
+            r = f"{best[k] / best['clean.atrium']:.2f}x" if "clean.atrium" in best else ""
+            lines.append(f"| {label} | {best[k]:.2f} s | {r} |")
 text = "\n".join(lines) + "\n"
 text += f"\nRounds: {rounds} interleaved (edit, alone), {clean_rounds} (clean).\n"
 if noisy:
