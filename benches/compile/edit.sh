@@ -39,6 +39,8 @@
 #                     e.g. $'[profile.dev.package.atlex-codegen]\nopt-level = 3'
 #   PARTS="edit alone clean"   what to measure (add `features` for the cost of each feature)
 #   BENCH_WRITE=1     write the table into BENCHMARKS.md
+#   APPEND=1          keep the figures of the parts not in PARTS from the previous run (to
+#                     measure some parts again after a change)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -57,7 +59,12 @@ OUT="$ROOT/target/compile-bench/edit"
 RESULTS="$OUT/results.tsv"
 LOGS="$OUT/logs"
 mkdir -p "$OUT" "$LOGS"
-: >"$RESULTS"
+if [ "${APPEND:-0}" = 1 ] && [ -f "$RESULTS" ]; then
+    # Keep the other parts' figures; the parts measured now start anew.
+    for p in $PARTS; do sed -i "/^$p\./d" "$RESULTS"; done
+else
+    : >"$RESULTS"
+fi
 NOISY=()
 
 want() { [[ $PARTS == *" $1 "* ]]; }
