@@ -4,7 +4,7 @@
 
 use atlex_codegen::read::Source;
 use atlex_codegen::resolve::ExternPath;
-use atlex_codegen::{error_at, expand, Request};
+use atlex_codegen::{cache, error_at, expand_report, Request};
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 
 /// Turns AT Protocol Lexicon documents into typed Rust. See the `atlex` crate's documentation.
@@ -25,7 +25,25 @@ pub fn lexicon(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
             .into()
         }
     };
-    expand(&request, &root).into()
+    // Served from the expansion cache when the crate has an `OUT_DIR` (a build script, such as
+    // the one-line script that makes cargo watch the lexicon folder) and nothing it depends on
+    // changed; `ATLEX_EXPANSION_CACHE=0` turns it off.
+    let cache_dir = std::env::var_os("OUT_DIR")
+        .filter(|_| std::env::var_os("ATLEX_EXPANSION_CACHE").is_none_or(|v| v != "0"))
+        .map(std::path::PathBuf::from);
+    let key = cache_dir.as_ref().and_then(|_| cache::key(&request, &root));
+    if let (Some(dir), Some(key)) = (&cache_dir, &key) {
+        if let Some(text) = cache::load(dir, key) {
+            if let Ok(tokens) = text.parse::<proc_macro::TokenStream>() {
+                return tokens;
+            }
+        }
+    }
+    let (tokens, ok) = expand_report(&request, &root);
+    if let (Some(dir), Some(key), true) = (&cache_dir, &key, ok) {
+        cache::store(dir, key, &tokens.to_string());
+    }
+    tokens.into()
 }
 
 type ParseError = (Span, String);

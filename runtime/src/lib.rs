@@ -74,9 +74,11 @@ pub mod __private {
     pub use serde_json;
     pub use std;
 
-    /// Short names that generated modules import (`use ::atlex::__private::prelude::*`): they
-    /// keep the expansion small. Each is a re-export, so the types are the same items as
-    /// `Option`, `String` and so on (and are shown as such); the `__` prefix keeps them clear of
+    /// Names that generated modules import (`use ::atlex::__private::prelude::*`). Public
+    /// signatures use the plain standard names (`String`, `Option<..>`, `Vec<..>`, `Box<..>`,
+    /// `Result<..>`), which is what rustdoc and editors show; a document that defines an item of
+    /// one of those names spells the standard type in full instead. Generated bodies, which no
+    /// one reads, use the short `__` names: they keep the expansion small and clear of
     /// generated names.
     pub mod prelude {
         pub use crate::__private as __p;
@@ -89,5 +91,12 @@ pub mod __private {
         pub use ::std::boxed::Box as __Box;
         pub use ::std::string::String as __Str;
         pub use ::std::vec::Vec as __Vec;
+        // The plain names of public signatures (`String`, `Option<..>`...), also where the
+        // standard prelude is not in scope.
+        pub use ::core::option::Option;
+        pub use ::core::result::Result;
+        pub use ::std::boxed::Box;
+        pub use ::std::string::String;
+        pub use ::std::vec::Vec;
     }
 }

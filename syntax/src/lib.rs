@@ -35,6 +35,23 @@ mod recordkey;
 mod tid;
 mod uri;
 
+/// This crate's sources, for the expansion cache of `atlex-codegen`: a change to a check
+/// changes every cached expansion's fingerprint. Not a public API.
+#[doc(hidden)]
+pub static __SOURCES: &[&str] = &[
+    include_str!("lib.rs"),
+    include_str!("aturi.rs"),
+    include_str!("cid.rs"),
+    include_str!("datetime.rs"),
+    include_str!("did.rs"),
+    include_str!("handle.rs"),
+    include_str!("language.rs"),
+    include_str!("nsid.rs"),
+    include_str!("recordkey.rs"),
+    include_str!("tid.rs"),
+    include_str!("uri.rs"),
+];
+
 pub use aturi::at_uri;
 pub use cid::cid;
 pub use datetime::datetime;
@@ -200,6 +217,22 @@ const fn err(reason: &'static str) -> Result<(), SyntaxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_are_all_listed() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for e in std::fs::read_dir(src).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                assert!(
+                    __SOURCES.contains(&text.as_str()),
+                    "{} is not in __SOURCES",
+                    p.display()
+                );
+            }
+        }
+    }
 
     #[test]
     fn lexicon_names_round_trip() {

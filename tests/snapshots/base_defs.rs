@@ -22,7 +22,7 @@ pub mod com {
                     /// `green`
                     Green,
                     /// A value the lexicon does not list.
-                    Other(__Str),
+                    Other(String),
                 }
                 impl ::core::cmp::Eq for Color {}
                 impl __fmt::Debug for Color {
@@ -47,7 +47,7 @@ pub mod com {
                     }
                     /// The variant for a value the lexicon lists.
                     #[inline]
-                    pub fn known(s: &str) -> __Opt<Self> {
+                    pub fn known(s: &str) -> Option<Self> {
                         match s {
                             "red" => __Some(Self::Red),
                             "green" => __Some(Self::Green),
@@ -61,16 +61,16 @@ pub mod com {
                         Self::known(s).unwrap_or_else(|| Self::Other(s.to_owned()))
                     }
                 }
-                impl ::core::convert::From<__Str> for Color {
+                impl ::core::convert::From<String> for Color {
                     #[inline]
-                    fn from(s: __Str) -> Self {
+                    fn from(s: String) -> Self {
                         Self::known(&s).unwrap_or(Self::Other(s))
                     }
                 }
                 impl ::core::str::FromStr for Color {
                     type Err = ::core::convert::Infallible;
                     #[inline]
-                    fn from_str(s: &str) -> __Res<Self, Self::Err> {
+                    fn from_str(s: &str) -> Result<Self, Self::Err> {
                         __Ok(Self::from(s))
                     }
                 }
@@ -90,14 +90,14 @@ pub mod com {
                     fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> __Res<S::Ok, S::Error> {
+                    ) -> Result<S::Ok, S::Error> {
                         serializer.serialize_str(self.as_str())
                     }
                 }
                 impl<'de> __p::serde::Deserialize<'de> for Color {
                     fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> __Res<Self, D::Error> {
+                    ) -> Result<Self, D::Error> {
                         let s = <__p::Key<
                             'de,
                         > as __p::serde::Deserialize>::deserialize(deserializer)?;
@@ -111,7 +111,7 @@ pub mod com {
                 }
                 impl ::atlex::Validate for Color {
                     #[inline]
-                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                    fn validate(&self) -> Result<(), ::atlex::ValidationError> {
                         __Ok(())
                     }
                 }
@@ -125,7 +125,7 @@ pub mod com {
                     ..__p::Checks::NONE
                 };
                 /// `com.example.base.defs#shortText` (string)
-                pub type ShortText = __Str;
+                pub type ShortText = String;
                 #[doc(hidden)]
                 #[allow(non_upper_case_globals)]
                 pub const __ShortText: __p::Checks = __p::Checks {
@@ -136,7 +136,7 @@ pub mod com {
                 #[derive(Clone)]
                 pub struct Tag {
                     /// `name` (string, required).
-                    pub name: __Str,
+                    pub name: String,
                     /// Properties the lexicon does not define, kept so that writing the value back
                     /// loses nothing.
                     pub extra: __t::Extra,
@@ -144,7 +144,7 @@ pub mod com {
                 impl Tag {
                     /// A value from its required properties (`name`); optional ones absent or at their default. Set others with `Tag { field: value, ..Tag::new(..) }`.
                     #[inline]
-                    pub fn new(name: __Str) -> Self {
+                    pub fn new(name: String) -> Self {
                         Self {
                             name,
                             extra: __t::Extra::new(),
@@ -160,7 +160,7 @@ pub mod com {
                     };
                     /// The value from the slots read, or `None` when a required property is absent.
                     #[inline]
-                    fn __build(s: (__Opt<__Str>,), extra: __t::Extra) -> __Opt<Self> {
+                    fn __build(s: (__Opt<String>,), extra: __t::Extra) -> __Opt<Self> {
                         let (f0,) = s;
                         match (f0,) {
                             (__Some(f0),) => __Some(Self { name: f0, extra: extra }),
@@ -185,7 +185,7 @@ pub mod com {
                     fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> __Res<S::Ok, S::Error> {
+                    ) -> Result<S::Ok, S::Error> {
                         __p::ObjectWriter::new(serializer, __None)
                             .field("name", &self.name)
                             .extra(&self.extra)
@@ -194,7 +194,7 @@ pub mod com {
                 impl<'de> __p::serde::Deserialize<'de> for Tag {
                     fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> __Res<Self, D::Error> {
+                    ) -> Result<Self, D::Error> {
                         __p::deserialize_object(
                             deserializer,
                             &Self::__INFO,
@@ -204,7 +204,7 @@ pub mod com {
                 }
                 impl ::atlex::Validate for Tag {
                     #[inline]
-                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                    fn validate(&self) -> Result<(), ::atlex::ValidationError> {
                         __p::check_fields(
                             &[
                                 (
@@ -221,7 +221,7 @@ pub mod com {
                     }
                 }
                 /// `com.example.base.defs#tagList` (array)
-                pub type TagList = __Vec<Tag>;
+                pub type TagList = Vec<Tag>;
                 #[doc(hidden)]
                 #[allow(non_upper_case_globals)]
                 pub const __TagList: __p::Checks = __p::Checks {

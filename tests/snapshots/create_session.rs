@@ -20,11 +20,11 @@ pub mod com {
                     /// Handle or other identifier supported by the server for the authenticating user.
                     ///
                     /// `identifier` (string, required).
-                    pub identifier: __Str,
+                    pub identifier: String,
                     /// `password` (string, required).
-                    pub password: __Str,
+                    pub password: String,
                     /// `authFactorToken` (string, optional: `None` when absent).
-                    pub auth_factor_token: __Opt<__Str>,
+                    pub auth_factor_token: Option<String>,
                     /// Properties the lexicon does not define, kept so that writing the value back
                     /// loses nothing.
                     pub extra: __t::Extra,
@@ -32,7 +32,7 @@ pub mod com {
                 impl Input {
                     /// A value from its required properties (`identifier`, `password`); optional ones absent or at their default. Set others with `Input { field: value, ..Input::new(..) }`.
                     #[inline]
-                    pub fn new(identifier: __Str, password: __Str) -> Self {
+                    pub fn new(identifier: String, password: String) -> Self {
                         Self {
                             identifier,
                             password,
@@ -51,7 +51,7 @@ pub mod com {
                     /// The value from the slots read, or `None` when a required property is absent.
                     #[inline]
                     fn __build(
-                        s: (__Opt<__Str>, __Opt<__Str>, __Opt<__Str>),
+                        s: (__Opt<String>, __Opt<String>, __Opt<String>),
                         extra: __t::Extra,
                     ) -> __Opt<Self> {
                         let (f0, f1, f2) = s;
@@ -88,7 +88,7 @@ pub mod com {
                     fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> __Res<S::Ok, S::Error> {
+                    ) -> Result<S::Ok, S::Error> {
                         __p::ObjectWriter::new(serializer, __None)
                             .field("identifier", &self.identifier)
                             .field("password", &self.password)
@@ -99,7 +99,7 @@ pub mod com {
                 impl<'de> __p::serde::Deserialize<'de> for Input {
                     fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> __Res<Self, D::Error> {
+                    ) -> Result<Self, D::Error> {
                         __p::deserialize_object(
                             deserializer,
                             &Self::__INFO,
@@ -109,7 +109,7 @@ pub mod com {
                 }
                 impl ::atlex::Validate for Input {
                     #[inline]
-                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                    fn validate(&self) -> Result<(), ::atlex::ValidationError> {
                         __Ok(())
                     }
                 }
@@ -125,7 +125,7 @@ pub mod com {
                     /// `deactivated`
                     Deactivated,
                     /// A value the lexicon does not list.
-                    Other(__Str),
+                    Other(String),
                 }
                 impl ::core::cmp::Eq for OutputStatus {}
                 impl __fmt::Debug for OutputStatus {
@@ -152,7 +152,7 @@ pub mod com {
                     }
                     /// The variant for a value the lexicon lists.
                     #[inline]
-                    pub fn known(s: &str) -> __Opt<Self> {
+                    pub fn known(s: &str) -> Option<Self> {
                         match s {
                             "takendown" => __Some(Self::Takendown),
                             "suspended" => __Some(Self::Suspended),
@@ -167,16 +167,16 @@ pub mod com {
                         Self::known(s).unwrap_or_else(|| Self::Other(s.to_owned()))
                     }
                 }
-                impl ::core::convert::From<__Str> for OutputStatus {
+                impl ::core::convert::From<String> for OutputStatus {
                     #[inline]
-                    fn from(s: __Str) -> Self {
+                    fn from(s: String) -> Self {
                         Self::known(&s).unwrap_or(Self::Other(s))
                     }
                 }
                 impl ::core::str::FromStr for OutputStatus {
                     type Err = ::core::convert::Infallible;
                     #[inline]
-                    fn from_str(s: &str) -> __Res<Self, Self::Err> {
+                    fn from_str(s: &str) -> Result<Self, Self::Err> {
                         __Ok(Self::from(s))
                     }
                 }
@@ -196,14 +196,14 @@ pub mod com {
                     fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> __Res<S::Ok, S::Error> {
+                    ) -> Result<S::Ok, S::Error> {
                         serializer.serialize_str(self.as_str())
                     }
                 }
                 impl<'de> __p::serde::Deserialize<'de> for OutputStatus {
                     fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> __Res<Self, D::Error> {
+                    ) -> Result<Self, D::Error> {
                         let s = <__p::Key<
                             'de,
                         > as __p::serde::Deserialize>::deserialize(deserializer)?;
@@ -217,7 +217,7 @@ pub mod com {
                 }
                 impl ::atlex::Validate for OutputStatus {
                     #[inline]
-                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                    fn validate(&self) -> Result<(), ::atlex::ValidationError> {
                         __Ok(())
                     }
                 }
@@ -225,27 +225,27 @@ pub mod com {
                 #[derive(Clone)]
                 pub struct Output {
                     /// `accessJwt` (string, required).
-                    pub access_jwt: __Str,
+                    pub access_jwt: String,
                     /// `refreshJwt` (string, required).
-                    pub refresh_jwt: __Str,
+                    pub refresh_jwt: String,
                     /// `handle` (string, required).
                     pub handle: __t::Handle,
                     /// `did` (string, required).
                     pub did: __t::Did,
                     /// `didDoc` (unknown, optional: `None` when absent).
-                    pub did_doc: __Opt<__t::Unknown>,
+                    pub did_doc: Option<__t::Unknown>,
                     /// `email` (string, optional: `None` when absent).
-                    pub email: __Opt<__Str>,
+                    pub email: Option<String>,
                     /// `emailConfirmed` (boolean, optional: `None` when absent).
-                    pub email_confirmed: __Opt<bool>,
+                    pub email_confirmed: Option<bool>,
                     /// `emailAuthFactor` (boolean, optional: `None` when absent).
-                    pub email_auth_factor: __Opt<bool>,
+                    pub email_auth_factor: Option<bool>,
                     /// `active` (boolean, optional: `None` when absent).
-                    pub active: __Opt<bool>,
+                    pub active: Option<bool>,
                     /// If active=false, this optional field indicates a possible reason for why the account is not active. If active=false and no status is supplied, then the host makes no claim for why the repository is no longer being hosted.
                     ///
                     /// `status` (string, optional: `None` when absent).
-                    pub status: __Opt<OutputStatus>,
+                    pub status: Option<OutputStatus>,
                     /// Properties the lexicon does not define, kept so that writing the value back
                     /// loses nothing.
                     pub extra: __t::Extra,
@@ -254,8 +254,8 @@ pub mod com {
                     /// A value from its required properties (`access_jwt`, `refresh_jwt`, `handle`, `did`); optional ones absent or at their default. Set others with `Output { field: value, ..Output::new(..) }`.
                     #[inline]
                     pub fn new(
-                        access_jwt: __Str,
-                        refresh_jwt: __Str,
+                        access_jwt: String,
+                        refresh_jwt: String,
                         handle: __t::Handle,
                         did: __t::Did,
                     ) -> Self {
@@ -296,12 +296,12 @@ pub mod com {
                     #[inline]
                     fn __build(
                         s: (
-                            __Opt<__Str>,
-                            __Opt<__Str>,
+                            __Opt<String>,
+                            __Opt<String>,
                             __Opt<__t::Handle>,
                             __Opt<__t::Did>,
                             __Opt<__t::Unknown>,
-                            __Opt<__Str>,
+                            __Opt<String>,
                             __Opt<bool>,
                             __Opt<bool>,
                             __Opt<bool>,
@@ -354,7 +354,7 @@ pub mod com {
                     fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> __Res<S::Ok, S::Error> {
+                    ) -> Result<S::Ok, S::Error> {
                         __p::ObjectWriter::new(serializer, __None)
                             .field("accessJwt", &self.access_jwt)
                             .field("refreshJwt", &self.refresh_jwt)
@@ -372,7 +372,7 @@ pub mod com {
                 impl<'de> __p::serde::Deserialize<'de> for Output {
                     fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> __Res<Self, D::Error> {
+                    ) -> Result<Self, D::Error> {
                         __p::deserialize_object(
                             deserializer,
                             &Self::__INFO,
@@ -382,7 +382,7 @@ pub mod com {
                 }
                 impl ::atlex::Validate for Output {
                     #[inline]
-                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                    fn validate(&self) -> Result<(), ::atlex::ValidationError> {
                         __p::check_fields(
                             &[
                                 ("didDoc", &self.did_doc, &__p::Checks::NONE),
@@ -395,13 +395,13 @@ pub mod com {
                 #[derive(Clone, PartialEq)]
                 pub enum Error {
                     /// `AccountTakedown`, with the server's message if any.
-                    AccountTakedown(__Opt<__Str>),
+                    AccountTakedown(Option<String>),
                     /// `AuthFactorTokenRequired`, with the server's message if any.
-                    AuthFactorTokenRequired(__Opt<__Str>),
+                    AuthFactorTokenRequired(Option<String>),
                 }
                 impl ::atlex::xrpc::ErrorKind for Error {
                     #[inline]
-                    fn from_parts(name: &str, message: __Opt<__Str>) -> __Opt<Self> {
+                    fn from_parts(name: &str, message: Option<String>) -> Option<Self> {
                         match name {
                             "AccountTakedown" => __Some(Self::AccountTakedown(message)),
                             "AuthFactorTokenRequired" => {
@@ -418,7 +418,7 @@ pub mod com {
                         }
                     }
                     #[inline]
-                    fn message(&self) -> __Opt<&str> {
+                    fn message(&self) -> Option<&str> {
                         match self {
                             Self::AccountTakedown(m) => m.as_deref(),
                             Self::AuthFactorTokenRequired(m) => m.as_deref(),
@@ -474,7 +474,7 @@ pub mod com {
                     client: &'a (impl ::atlex::xrpc::XrpcClient + ?Sized),
                     input: &'a Input,
                 ) -> impl ::core::future::Future<
-                    Output = __Res<Output, ::atlex::Error<Error>>,
+                    Output = Result<Output, ::atlex::Error<Error>>,
                 > + 'a {
                     __p::call_procedure::<
                         Method,

@@ -20,9 +20,9 @@ pub mod com {
                 #[derive(Clone)]
                 pub struct MainNested {
                     /// `n` (integer, optional, nullable: `None` when absent, `Some(None)` when `null`).
-                    pub n: __Opt<__Opt<i64>>,
+                    pub n: Option<Option<i64>>,
                     /// `ns` (array, optional: `None` when absent).
-                    pub ns: __Opt<__Vec<i64>>,
+                    pub ns: Option<Vec<i64>>,
                     /// Properties the lexicon does not define, kept so that writing the value back
                     /// loses nothing.
                     pub extra: __t::Extra,
@@ -48,7 +48,7 @@ pub mod com {
                     /// The value from the slots read, or `None` when a required property is absent.
                     #[inline]
                     fn __build(
-                        s: (__p::IntSlot<__Opt<i64>>, __p::IntSlot<__Vec<i64>>),
+                        s: (__p::IntSlot<__Opt<i64>>, __p::IntSlot<Vec<i64>>),
                         extra: __t::Extra,
                     ) -> __Opt<Self> {
                         let (__p::IntSlot(f0), __p::IntSlot(f1)) = s;
@@ -83,7 +83,7 @@ pub mod com {
                     fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> __Res<S::Ok, S::Error> {
+                    ) -> Result<S::Ok, S::Error> {
                         __p::ObjectWriter::new(serializer, __None)
                             .optional("n", &self.n)
                             .optional("ns", &self.ns)
@@ -93,7 +93,7 @@ pub mod com {
                 impl<'de> __p::serde::Deserialize<'de> for MainNested {
                     fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> __Res<Self, D::Error> {
+                    ) -> Result<Self, D::Error> {
                         __p::deserialize_object(
                             deserializer,
                             &Self::__INFO,
@@ -103,7 +103,7 @@ pub mod com {
                 }
                 impl ::atlex::Validate for MainNested {
                     #[inline]
-                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                    fn validate(&self) -> Result<(), ::atlex::ValidationError> {
                         __Ok(())
                     }
                 }
@@ -113,51 +113,47 @@ pub mod com {
                     /// `plain` (integer, required).
                     pub plain: i64,
                     /// `opt` (integer, optional: `None` when absent).
-                    pub opt: __Opt<i64>,
+                    pub opt: Option<i64>,
                     /// `def` (integer, optional: the lexicon default when absent).
                     pub def: i64,
                     /// `nul` (integer, required, nullable: `None` is `null`).
-                    pub nul: __Opt<i64>,
+                    pub nul: Option<i64>,
                     /// `optNul` (integer, optional, nullable: `None` when absent, `Some(None)` when `null`).
-                    pub opt_nul: __Opt<__Opt<i64>>,
+                    pub opt_nul: Option<Option<i64>>,
                     /// `arr` (array, required).
-                    pub arr: __Vec<i64>,
+                    pub arr: Vec<i64>,
                     /// `optArr` (array, optional: `None` when absent).
-                    pub opt_arr: __Opt<__Vec<i64>>,
+                    pub opt_arr: Option<Vec<i64>>,
                     /// `nulArr` (array, required, nullable: `None` is `null`).
-                    pub nul_arr: __Opt<__Vec<i64>>,
+                    pub nul_arr: Option<Vec<i64>>,
                     /// `optNulArr` (array, optional, nullable: `None` when absent, `Some(None)` when `null`).
-                    pub opt_nul_arr: __Opt<__Opt<__Vec<i64>>>,
+                    pub opt_nul_arr: Option<Option<Vec<i64>>>,
                     /// `alias` (ref, required).
                     pub alias: super::super::super::super::com::example::ints::defs::Count,
                     /// `optAlias` (ref, optional: `None` when absent).
-                    pub opt_alias: __Opt<
+                    pub opt_alias: Option<
                         super::super::super::super::com::example::ints::defs::Count,
                     >,
                     /// `nulAlias` (ref, optional, nullable: `None` when absent, `Some(None)` when `null`).
-                    pub nul_alias: __Opt<
-                        __Opt<
+                    pub nul_alias: Option<
+                        Option<
                             super::super::super::super::com::example::ints::defs::Count,
                         >,
                     >,
                     /// `aliasArr` (array, optional: `None` when absent).
-                    pub alias_arr: __Opt<
-                        __Vec<
-                            super::super::super::super::com::example::ints::defs::Count,
-                        >,
+                    pub alias_arr: Option<
+                        Vec<super::super::super::super::com::example::ints::defs::Count>,
                     >,
                     /// `arrAlias` (ref, optional: `None` when absent).
-                    pub arr_alias: __Opt<
+                    pub arr_alias: Option<
                         super::super::super::super::com::example::ints::defs::Counts,
                     >,
                     /// `arrAliasArr` (array, optional: `None` when absent).
-                    pub arr_alias_arr: __Opt<
-                        __Vec<
-                            super::super::super::super::com::example::ints::defs::Counts,
-                        >,
+                    pub arr_alias_arr: Option<
+                        Vec<super::super::super::super::com::example::ints::defs::Counts>,
                     >,
                     /// `nested` (object, optional: `None` when absent).
-                    pub nested: __Opt<MainNested>,
+                    pub nested: Option<MainNested>,
                     /// Properties the lexicon does not define, kept so that writing the value back
                     /// loses nothing.
                     pub extra: __t::Extra,
@@ -170,9 +166,9 @@ pub mod com {
                     #[inline]
                     pub fn new(
                         plain: i64,
-                        nul: __Opt<i64>,
-                        arr: __Vec<i64>,
-                        nul_arr: __Opt<__Vec<i64>>,
+                        nul: Option<i64>,
+                        arr: Vec<i64>,
+                        nul_arr: Option<Vec<i64>>,
                         alias: super::super::super::super::com::example::ints::defs::Count,
                     ) -> Self {
                         Self {
@@ -231,10 +227,10 @@ pub mod com {
                                 __p::IntSlot<i64>,
                                 __p::IntSlot<__Opt<i64>>,
                                 __p::IntSlot<__Opt<i64>>,
-                                __p::IntSlot<__Vec<i64>>,
-                                __p::IntSlot<__Vec<i64>>,
-                                __p::IntSlot<__Opt<__Vec<i64>>>,
-                                __p::IntSlot<__Opt<__Vec<i64>>>,
+                                __p::IntSlot<Vec<i64>>,
+                                __p::IntSlot<Vec<i64>>,
+                                __p::IntSlot<__Opt<Vec<i64>>>,
+                                __p::IntSlot<__Opt<Vec<i64>>>,
                                 __p::IntSlot<
                                     super::super::super::super::com::example::ints::defs::Count,
                                 >,
@@ -249,7 +245,7 @@ pub mod com {
                             ),
                             (
                                 __p::IntSlot<
-                                    __Vec<
+                                    Vec<
                                         super::super::super::super::com::example::ints::defs::Count,
                                     >,
                                 >,
@@ -257,7 +253,7 @@ pub mod com {
                                     super::super::super::super::com::example::ints::defs::Counts,
                                 >,
                                 __p::IntSlot<
-                                    __Vec<
+                                    Vec<
                                         super::super::super::super::com::example::ints::defs::Counts,
                                     >,
                                 >,
@@ -355,7 +351,7 @@ pub mod com {
                     fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> __Res<S::Ok, S::Error> {
+                    ) -> Result<S::Ok, S::Error> {
                         __p::ObjectWriter::new(serializer, __None)
                             .field("plain", &self.plain)
                             .optional("opt", &self.opt)
@@ -383,7 +379,7 @@ pub mod com {
                 impl<'de> __p::serde::Deserialize<'de> for Main {
                     fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> __Res<Self, D::Error> {
+                    ) -> Result<Self, D::Error> {
                         __p::deserialize_object(
                             deserializer,
                             &Self::__INFO,
@@ -393,7 +389,7 @@ pub mod com {
                 }
                 impl ::atlex::Validate for Main {
                     #[inline]
-                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                    fn validate(&self) -> Result<(), ::atlex::ValidationError> {
                         __p::check_fields(
                             &[
                                 (
@@ -460,7 +456,7 @@ pub mod com {
                     ..__p::Checks::NONE
                 };
                 /// `com.example.ints.defs#counts` (array)
-                pub type Counts = __Vec<i64>;
+                pub type Counts = Vec<i64>;
             }
         }
     }

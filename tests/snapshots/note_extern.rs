@@ -18,30 +18,32 @@ pub mod com {
                 #[derive(Clone)]
                 pub struct Record {
                     /// `text` (string, required).
-                    pub text: __Str,
+                    pub text: String,
                     /// `createdAt` (string, required).
                     pub created_at: __t::Datetime,
                     /// `tags` (array, optional: `None` when absent).
-                    pub tags: __Opt<__Vec<crate::base::com::example::base::defs::Tag>>,
+                    pub tags: Option<Vec<crate::base::com::example::base::defs::Tag>>,
                     /// `color` (ref, optional, nullable: `None` when absent, `Some(None)` when `null`).
-                    pub color: __Opt<
-                        __Opt<crate::base::com::example::base::defs::Color>,
+                    pub color: Option<
+                        Option<crate::base::com::example::base::defs::Color>,
                     >,
                     /// `pinned` (ref, optional: `None` when absent).
-                    pub pinned: __Opt<
+                    pub pinned: Option<
                         super::super::super::super::com::example::app::pin::Record,
                     >,
                     /// `subtitle` (ref, optional: `None` when absent).
-                    pub subtitle: __Opt<
+                    pub subtitle: Option<
                         crate::base::com::example::base::defs::ShortText,
                     >,
                     /// `score` (ref, optional: `None` when absent).
-                    pub score: __Opt<crate::base::com::example::base::defs::Score>,
+                    pub score: Option<crate::base::com::example::base::defs::Score>,
                     /// `moreTags` (ref, optional: `None` when absent).
-                    pub more_tags: __Opt<crate::base::com::example::base::defs::TagList>,
+                    pub more_tags: Option<
+                        crate::base::com::example::base::defs::TagList,
+                    >,
                     /// `scores` (array, optional: `None` when absent).
-                    pub scores: __Opt<
-                        __Vec<crate::base::com::example::base::defs::Score>,
+                    pub scores: Option<
+                        Vec<crate::base::com::example::base::defs::Score>,
                     >,
                     /// Properties the lexicon does not define, kept so that writing the value back
                     /// loses nothing.
@@ -50,7 +52,7 @@ pub mod com {
                 impl Record {
                     /// A value from its required properties (`text`, `created_at`); optional ones absent or at their default. Set others with `Record { field: value, ..Record::new(..) }`.
                     #[inline]
-                    pub fn new(text: __Str, created_at: __t::Datetime) -> Self {
+                    pub fn new(text: String, created_at: __t::Datetime) -> Self {
                         Self {
                             text,
                             created_at,
@@ -86,10 +88,10 @@ pub mod com {
                     #[inline]
                     fn __build(
                         s: (
-                            __Opt<__Str>,
+                            __Opt<String>,
                             __Opt<__t::Datetime>,
                             __p::IntSlot<
-                                __Vec<crate::base::com::example::base::defs::Tag>,
+                                Vec<crate::base::com::example::base::defs::Tag>,
                             >,
                             __p::IntSlot<
                                 __Opt<crate::base::com::example::base::defs::Color>,
@@ -103,7 +105,7 @@ pub mod com {
                             __p::IntSlot<crate::base::com::example::base::defs::Score>,
                             __p::IntSlot<crate::base::com::example::base::defs::TagList>,
                             __p::IntSlot<
-                                __Vec<crate::base::com::example::base::defs::Score>,
+                                Vec<crate::base::com::example::base::defs::Score>,
                             >,
                         ),
                         extra: __t::Extra,
@@ -161,7 +163,7 @@ pub mod com {
                     fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> __Res<S::Ok, S::Error> {
+                    ) -> Result<S::Ok, S::Error> {
                         __p::ObjectWriter::new(
                                 serializer,
                                 __Some("com.example.app.note"),
@@ -181,7 +183,7 @@ pub mod com {
                 impl<'de> __p::serde::Deserialize<'de> for Record {
                     fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> __Res<Self, D::Error> {
+                    ) -> Result<Self, D::Error> {
                         __p::deserialize_object(
                             deserializer,
                             &Self::__INFO,
@@ -191,7 +193,7 @@ pub mod com {
                 }
                 impl ::atlex::Validate for Record {
                     #[inline]
-                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                    fn validate(&self) -> Result<(), ::atlex::ValidationError> {
                         __p::check_fields(
                             &[
                                 (
@@ -367,7 +369,7 @@ pub mod com {
                     fn serialize<S: __p::serde::Serializer>(
                         &self,
                         serializer: S,
-                    ) -> __Res<S::Ok, S::Error> {
+                    ) -> Result<S::Ok, S::Error> {
                         __p::ObjectWriter::new(serializer, __Some("com.example.app.pin"))
                             .field("subject", &self.subject)
                             .extra(&self.extra)
@@ -376,7 +378,7 @@ pub mod com {
                 impl<'de> __p::serde::Deserialize<'de> for Record {
                     fn deserialize<D: __p::serde::Deserializer<'de>>(
                         deserializer: D,
-                    ) -> __Res<Self, D::Error> {
+                    ) -> Result<Self, D::Error> {
                         __p::deserialize_object(
                             deserializer,
                             &Self::__INFO,
@@ -386,7 +388,7 @@ pub mod com {
                 }
                 impl ::atlex::Validate for Record {
                     #[inline]
-                    fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+                    fn validate(&self) -> Result<(), ::atlex::ValidationError> {
                         __Ok(())
                     }
                 }

@@ -49,7 +49,34 @@ mod inline {
     });
 }
 
+/// Definitions named `String`, `Option`, `Vec`, `Box` and `Result`: the document's own items
+/// keep those names, and its signatures name the standard types by full path.
+mod clash {
+    atlex::lexicon!("lexicons/clash");
+}
+
 use atlex::Validate;
+
+#[test]
+fn std_name_clash() {
+    use clash::com::example::std_names as s;
+    let mut out = s::Output::new(
+        String::from("n"),
+        s::String {
+            text: Some(String::from("t")),
+            ..Default::default()
+        },
+    );
+    out.option = Some(s::Option::default());
+    out.vec = Some(vec![s::Vec::X, s::Vec::Other(String::from("z"))]);
+    out.result = Some(s::OutputResult::Result(Box::new(s::Result::new(true))));
+    out.validate().unwrap();
+    let json = serde_json::to_string(&out).unwrap();
+    let back: s::Output = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, out);
+    let s::Error::Nope(e) = s::Error::Nope(None);
+    assert_eq!(e, None);
+}
 
 #[test]
 fn extern_paths_reuse_the_existing_types() {

@@ -8,6 +8,7 @@
 //! `build.rs` or a CLI as well as in the macro.
 #![deny(missing_docs)]
 
+pub mod cache;
 pub mod check;
 pub mod diag;
 mod emit;
@@ -22,7 +23,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use read::Source;
 use resolve::{ExternPath, Registry};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// What one `lexicon!` invocation asks for.
@@ -40,6 +41,12 @@ pub struct Request {
 /// Runs the whole pipeline. Paths are relative to `root` (the crate's `CARGO_MANIFEST_DIR`).
 /// Never panics on any input: every problem becomes a `compile_error!`.
 pub fn expand(request: &Request, root: &Path) -> TokenStream {
+    expand_report(request, root).0
+}
+
+/// [`expand`], and whether the expansion is free of errors (only such an expansion may be
+/// cached, see [`cache`]).
+pub fn expand_report(request: &Request, root: &Path) -> (TokenStream, bool) {
     let mut cx = Ctxt::new();
     let read = read::read_sources(&mut cx, root, &request.sources);
 
@@ -85,7 +92,7 @@ pub fn expand(request: &Request, root: &Path) -> TokenStream {
     let emitted: BTreeSet<&str> = registry
         .docs
         .iter()
-        .filter(|(nsid, _)| cx.is_empty() && only.as_ref().is_none_or(|o| o.contains(*nsid)))
+        .filter(|(nsid, _)| cx.is_empty() && only.as_ref().is_none_or(|o| o.contains_key(*nsid)))
         .filter_map(|(_, info)| match &info.doc.text {
             model::DocText::File(path) => Some(path.as_str()),
             model::DocText::Inline(_) => None,
@@ -110,24 +117,25 @@ pub fn expand(request: &Request, root: &Path) -> TokenStream {
     if !cx.is_empty() {
         let errors = cx.into_errors();
         let errors = errors.iter().map(Diagnostic::to_compile_error);
-        return quote!(#tracking #(#errors)*);
+        return (quote!(#tracking #(#errors)*), false);
     }
     let body = emit::emit(&registry, only.as_ref());
-    quote!(#tracking #body)
+    (quote!(#tracking #body), true)
 }
 
-/// The NSIDs to emit under `include`: the matching documents and, transitively, every document
-/// they reference. `None` when there is no `include`.
-fn included(
-    cx: &mut Ctxt,
-    reg: &Registry<'_>,
-    include: &[(String, Span)],
-) -> Option<BTreeSet<String>> {
+/// What to emit of each document: every definition (`None`), or only those named.
+pub(crate) type Selection = BTreeMap<String, Option<BTreeSet<String>>>;
+
+/// What to emit under `include`: every definition of the matching documents and, transitively,
+/// the definitions they reference (only those: a document included for one of its definitions
+/// does not bring its others). `None` when there is no `include`.
+fn included(cx: &mut Ctxt, reg: &Registry<'_>, include: &[(String, Span)]) -> Option<Selection> {
     if include.is_empty() {
         return None;
     }
-    let mut out = BTreeSet::new();
-    let mut queue: Vec<String> = Vec::new();
+    let mut out: Selection = BTreeMap::new();
+    // (nsid, None) for a whole document, (nsid, Some(def)) for one definition.
+    let mut queue: Vec<(String, Option<String>)> = Vec::new();
     for (pattern, span) in include {
         let matched: Vec<&String> = reg
             .docs
@@ -150,16 +158,29 @@ fn included(
                 ),
             ));
         }
-        queue.extend(matched.into_iter().cloned());
+        queue.extend(matched.into_iter().map(|n| (n.clone(), None)));
     }
-    while let Some(nsid) = queue.pop() {
-        if !out.insert(nsid.clone()) {
-            continue;
-        }
+    while let Some((nsid, def_name)) = queue.pop() {
         let Some(info) = reg.docs.get(&nsid) else {
             continue;
         };
+        // Newly selected: the whole document, or a definition not selected before.
+        let entry = out
+            .entry(nsid.clone())
+            .or_insert_with(|| Some(BTreeSet::new()));
+        match (&def_name, entry.as_mut()) {
+            (_, None) => continue,
+            (None, Some(_)) => *entry = None,
+            (Some(d), Some(set)) => {
+                if !set.insert(d.clone()) {
+                    continue;
+                }
+            }
+        }
         for def in &info.doc.defs {
+            if def_name.as_ref().is_some_and(|d| *d != def.name) {
+                continue;
+            }
             let mut refs = Vec::new();
             resolve::for_each_schema(
                 def,
@@ -171,9 +192,9 @@ fn included(
                 &mut refs,
             );
             for r in refs {
-                let (target, _) = resolve::split_ref(&nsid, &r);
-                if reg.docs.contains_key(target) && !out.contains(target) {
-                    queue.push(target.to_owned());
+                let (target, name) = resolve::split_ref(&nsid, &r);
+                if reg.docs.contains_key(target) {
+                    queue.push((target.to_owned(), Some(name.to_owned())));
                 }
             }
         }
@@ -197,4 +218,55 @@ pub fn nsid_matches(pattern: &str, nsid: &str) -> bool {
 /// An error for the whole invocation, at `span`.
 pub fn error_at(span: Span, message: &str) -> TokenStream {
     Diagnostic::spanned(span, message).to_compile_error()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `include` brings the matching documents whole, and of the others only the definitions
+    /// reached through refs.
+    #[test]
+    fn include_emits_the_referenced_definitions_only() {
+        let dir = std::env::temp_dir().join(format!("atlex-include-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("a.json"),
+            r##"{"lexicon": 1, "id": "com.example.a", "defs": {
+                "main": {"type": "record", "key": "tid", "record": {"type": "object",
+                    "properties": {"b": {"type": "ref", "ref": "com.example.b#reached"}}}},
+                "alsoHere": {"type": "object", "properties": {}}}}"##,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("b.json"),
+            r##"{"lexicon": 1, "id": "com.example.b", "defs": {
+                "reached": {"type": "object", "properties": {
+                    "u": {"type": "union", "refs": ["#throughUnion"]}}},
+                "throughUnion": {"type": "object", "properties": {}},
+                "notReached": {"type": "object", "properties": {}}}}"##,
+        )
+        .unwrap();
+        let request = Request {
+            sources: vec![Source::Path(".".into(), Span::call_site())],
+            include: vec![("com.example.a".into(), Span::call_site())],
+            extern_paths: Vec::new(),
+        };
+        let (tokens, ok) = expand_report(&request, &dir);
+        let text = tokens.to_string();
+        assert!(ok, "{text}");
+        for present in [
+            "struct Record",
+            "struct AlsoHere",
+            "struct Reached",
+            "struct ThroughUnion",
+        ] {
+            assert!(text.contains(present), "{present} is missing");
+        }
+        assert!(
+            !text.contains("NotReached"),
+            "an unreferenced definition was emitted"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

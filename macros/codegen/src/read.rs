@@ -173,6 +173,28 @@ pub fn read_sources(cx: &mut Ctxt, root: &Path, sources: &[Source]) -> ReadResul
     out
 }
 
+/// The files `read_sources` would read for these path sources, in the same order; `None` for an
+/// inline source or when a path cannot be resolved or listed (reading reports why).
+pub fn source_files(root: &Path, sources: &[Source]) -> Option<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut vars = Vec::new();
+    for source in sources {
+        let Source::Path(written, _) = source else {
+            return None;
+        };
+        let path = root.join(expand_env(written, &mut vars).ok()?);
+        if std::fs::metadata(&path).ok()?.is_dir() {
+            let mut files = Vec::new();
+            collect_json_files(&path, &mut files, 0).ok()?;
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(path);
+        }
+    }
+    Some(out)
+}
+
 fn display_path(root: &Path, f: &Path) -> String {
     f.strip_prefix(root)
         .unwrap_or(f)

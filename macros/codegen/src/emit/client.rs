@@ -1,7 +1,7 @@
 //! XRPC methods: `Params`, `Input`, `Output`, `Error`, the `Method` struct and `call`.
 
 use super::types::{emit_object, emit_union, rust_type, ObjOpts};
-use super::{doc_attr, DocCx};
+use super::{doc_attr, std_ty, DocCx};
 use crate::model::{BodySchema, Def, ErrorDecl, Kind, Method, Object, Schema, Subscription};
 use crate::naming::pascal_case;
 use proc_macro2::{Ident, TokenStream};
@@ -123,14 +123,16 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
         });
         return;
     }
+    let option = std_ty("Option");
+    let string = std_ty("String");
     let body = {
         quote! {
             impl ::atlex::xrpc::ErrorKind for Error {
                 #[inline]
                 fn from_parts(
                     name: &str,
-                    message: __Opt<__Str>,
-                ) -> __Opt<Self> {
+                    message: #option<#string>,
+                ) -> #option<Self> {
                     match name {
                         #( #names => __Some(Self::#variants(message)), )*
                         _ => __None,
@@ -143,7 +145,7 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
                     }
                 }
                 #[inline]
-                fn message(&self) -> __Opt<&str> {
+                fn message(&self) -> #option<&str> {
                     match self {
                         #( Self::#variants(m) => m.as_deref(), )*
                     }
@@ -155,7 +157,7 @@ fn emit_errors(cx: &mut DocCx<'_, '_>, errors: &[ErrorDecl], what: &str) {
         #doc
         #[derive(Clone, PartialEq)]
         pub enum Error {
-            #( #variant_docs #variants(__Opt<__Str>), )*
+            #( #variant_docs #variants(#option<#string>), )*
         }
 
         #body
@@ -225,6 +227,7 @@ pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_proc
             }
         }
     };
+    let result = std_ty("Result");
     let mut args = vec![quote!(client: &'a (impl ::atlex::xrpc::XrpcClient + ?Sized))];
     if let Some(p) = &params {
         args.push(quote!(params: &'a #p));
@@ -272,7 +275,7 @@ pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_proc
         /// An `async fn` (written as a function returning a future): `call(..).await`.
         #[inline]
         pub fn call<'a>(#(#args),*) -> impl ::core::future::Future<
-            Output = __Res<#output_ty, ::atlex::Error<Error>>,
+            Output = #result<#output_ty, ::atlex::Error<Error>>,
         > + 'a {
             #call_body
         }

@@ -9,7 +9,34 @@ use crate::naming::Namer;
 use crate::resolve::{DocInfo, Registry};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::Cell;
+use std::collections::BTreeMap;
+
+/// The standard types that generated public signatures name, as users read them.
+pub(crate) const STD_NAMES: [&str; 5] = ["String", "Option", "Vec", "Box", "Result"];
+
+thread_local! {
+    /// Whether the document being emitted defines an item named like one of [`STD_NAMES`]
+    /// (a def `string`, say), which would shadow it: then that document spells them in full.
+    static QUALIFY_STD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A standard type of public signatures: `String`, `Option`, `Vec`, `Box` or `Result` by its
+/// plain name (the generated module's prelude import brings it, and rustdoc and editors show
+/// it so), or by its full path in a document that defines an item of that name.
+pub(crate) fn std_ty(name: &str) -> TokenStream {
+    let ident = format_ident!("{}", name);
+    if !QUALIFY_STD.with(Cell::get) {
+        return quote!(#ident);
+    }
+    match name {
+        "String" => quote!(::std::string::String),
+        "Option" => quote!(::core::option::Option),
+        "Vec" => quote!(::std::vec::Vec),
+        "Box" => quote!(::std::boxed::Box),
+        _ => quote!(::core::result::Result),
+    }
+}
 
 /// A node of the module tree: a namespace, a document, or both.
 #[derive(Default)]
@@ -19,23 +46,30 @@ struct ModNode {
     nsid_prefix: String,
 }
 
-/// Emits the module tree for every document in the registry (or only `only`, when given).
-pub fn emit(reg: &Registry<'_>, only: Option<&BTreeSet<String>>) -> TokenStream {
+/// Emits the module tree for every document in the registry (or only what `only` selects,
+/// when given).
+pub(crate) fn emit(reg: &Registry<'_>, only: Option<&crate::Selection>) -> TokenStream {
     let mut root = ModNode::default();
     let mut records = Vec::new();
     for (nsid, info) in &reg.docs {
-        if only.is_some_and(|o| !o.contains(nsid)) {
-            continue;
-        }
+        let defs = match only {
+            None => None,
+            Some(o) => match o.get(nsid) {
+                None => continue,
+                Some(defs) => defs.as_ref(),
+            },
+        };
+        let wanted = |name: &str| defs.is_none_or(|d| d.contains(name));
         if info
             .doc
             .defs
             .iter()
             .any(|d| d.name == "main" && matches!(d.kind, DefKind::Record(_)))
+            && wanted("main")
         {
             records.push((nsid.as_str(), &info.module));
         }
-        let items = emit_doc(reg, info);
+        let items = emit_doc(reg, info, &wanted);
         let mut node = &mut root;
         let segs: Vec<&str> = nsid.split('.').collect();
         for (i, m) in info.module.iter().enumerate() {
@@ -158,11 +192,13 @@ impl DocCx<'_, '_> {
     }
 }
 
-fn emit_doc(reg: &Registry<'_>, info: &DocInfo<'_>) -> TokenStream {
+fn emit_doc(reg: &Registry<'_>, info: &DocInfo<'_>, wanted: &dyn Fn(&str) -> bool) -> TokenStream {
     let doc = info.doc;
     let mut reserved: Vec<&str> = info.names.values().map(String::as_str).collect();
     reserved.extend(crate::resolve::METHOD_ITEMS);
     reserved.push("LEXICON");
+    let clash = info.names.values().any(|n| STD_NAMES.contains(&n.as_str()));
+    QUALIFY_STD.with(|q| q.set(clash));
     let mut cx = DocCx {
         reg,
         info,
@@ -183,7 +219,7 @@ fn emit_doc(reg: &Registry<'_>, info: &DocInfo<'_>) -> TokenStream {
     let mut defs: Vec<&Def> = doc.defs.iter().collect();
     // `main` first, then by name: the output does not depend on key order in the file.
     defs.sort_by(|a, b| (a.name != "main", &a.name).cmp(&(b.name != "main", &b.name)));
-    for def in defs {
+    for def in defs.into_iter().filter(|d| wanted(&d.name)) {
         emit_def(&mut cx, def);
     }
     let items = cx.items;

@@ -1,7 +1,7 @@
 //! Types: objects and records as structs with their own serde impls (unknown properties kept,
 //! `$type` checked), unions as enums tagged by `$type`, strings with known values as enums.
 
-use super::{doc_attr, DocCx};
+use super::{doc_attr, std_ty, DocCx};
 use crate::model::{Def, Kind, Object, Record, Schema, StrC, UnionC};
 use crate::resolve::split_ref;
 use atlex_syntax::Format;
@@ -45,7 +45,8 @@ pub(crate) fn rust_type(cx: &mut DocCx<'_, '_>, schema: &Schema, parent: &str) -
         Kind::Unknown => quote!(__t::Unknown),
         Kind::Array(items, _) => {
             let item = rust_type(cx, items, &format!("{parent}Item"));
-            quote!(__Vec<#item>)
+            let vec = std_ty("Vec");
+            quote!(#vec<#item>)
         }
         Kind::Ref(r) => {
             let from = cx.nsid().to_owned();
@@ -112,7 +113,7 @@ fn string_type(cx: &mut DocCx<'_, '_>, c: &StrC, schema: &Schema, parent: &str) 
         );
         return quote!(#ident);
     }
-    quote!(__Str)
+    std_ty("String")
 }
 
 /// A named non-primary definition: struct, enum, or type alias.
@@ -219,7 +220,8 @@ pub(crate) fn emit_object(
             // structs' fields) is boxed, or the type would have infinite size.
             let owner = (cx.nsid().to_owned(), cx.current_def.clone());
             if cx.reg.ref_reaches(cx.nsid(), &r.target, &owner) {
-                inner = quote!(__Box<#inner>);
+                let boxed = std_ty("Box");
+                inner = quote!(#boxed<#inner>);
             }
         }
         let required = o.is_required(&p.name);
@@ -524,6 +526,7 @@ pub(crate) fn emit_object(
         quote!(__p::check_fields(&[#(#checked)*]))
     };
 
+    let result = std_ty("Result");
     cx.items.push(quote! {
         #doc
         #[derive(Clone)]
@@ -585,7 +588,7 @@ pub(crate) fn emit_object(
             fn serialize<S: __p::serde::Serializer>(
                 &self,
                 serializer: S,
-            ) -> __Res<S::Ok, S::Error> {
+            ) -> #result<S::Ok, S::Error> {
                 __p::ObjectWriter::new(serializer, #ser_type) #(#ser_fields)* #ser_end
             }
         }
@@ -593,14 +596,14 @@ pub(crate) fn emit_object(
         impl<'de> __p::serde::Deserialize<'de> for #ident {
             fn deserialize<D: __p::serde::Deserializer<'de>>(
                 deserializer: D,
-            ) -> __Res<Self, D::Error> {
+            ) -> #result<Self, D::Error> {
                 __p::deserialize_object(deserializer, &Self::__INFO, Self::__build)
             }
         }
 
         impl ::atlex::Validate for #ident {
             #[inline]
-            fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+            fn validate(&self) -> #result<(), ::atlex::ValidationError> {
                 #validate_body
             }
         }
@@ -608,11 +611,12 @@ pub(crate) fn emit_object(
 }
 
 fn field_type(shape: Shape, inner: &TokenStream) -> TokenStream {
+    let option = std_ty("Option");
     match shape {
         Shape::Required | Shape::Defaulted => quote!(#inner),
-        Shape::Optional | Shape::NullableRequired => quote!(__Opt<#inner>),
+        Shape::Optional | Shape::NullableRequired => quote!(#option<#inner>),
         Shape::NullableOptional => {
-            quote!(__Opt<__Opt<#inner>>)
+            quote!(#option<#option<#inner>>)
         }
     }
 }
@@ -719,10 +723,13 @@ pub(crate) fn emit_string_enum(
         let d = format!(" `{v}`");
         quote!(#[doc = #d] #i,)
     });
+    let string = std_ty("String");
+    let result = std_ty("Result");
+    let option = std_ty("Option");
     let other_def = open.then(|| {
         quote! {
             /// A value the lexicon does not list.
-            Other(__Str),
+            Other(#string),
         }
     });
     let as_str_arms = variants.iter().map(|(v, i)| quote!(Self::#i => #v,));
@@ -758,16 +765,16 @@ pub(crate) fn emit_string_enum(
                         Self::known(s).unwrap_or_else(|| Self::Other(s.to_owned()))
                     }
                 }
-                impl ::core::convert::From<__Str> for #ident {
+                impl ::core::convert::From<#string> for #ident {
                     #[inline]
-                    fn from(s: __Str) -> Self {
+                    fn from(s: #string) -> Self {
                         Self::known(&s).unwrap_or(Self::Other(s))
                     }
                 }
                 impl ::core::str::FromStr for #ident {
                     type Err = ::core::convert::Infallible;
                     #[inline]
-                    fn from_str(s: &str) -> __Res<Self, Self::Err> {
+                    fn from_str(s: &str) -> #result<Self, Self::Err> {
                         __Ok(Self::from(s))
                     }
                 }
@@ -787,7 +794,7 @@ pub(crate) fn emit_string_enum(
                 impl ::core::str::FromStr for #ident {
                     type Err = __p::UnknownValue;
                     #[inline]
-                    fn from_str(s: &str) -> __Res<Self, Self::Err> {
+                    fn from_str(s: &str) -> #result<Self, Self::Err> {
                         Self::known(s).ok_or_else(|| __p::UnknownValue::new(#ident_str, s))
                     }
                 }
@@ -839,7 +846,7 @@ pub(crate) fn emit_string_enum(
 
             /// The variant for a value the lexicon lists.
             #[inline]
-            pub fn known(s: &str) -> __Opt<Self> {
+            pub fn known(s: &str) -> #option<Self> {
                 match s {
                     #(#parse_arms)*
                     _ => __None,
@@ -867,7 +874,7 @@ pub(crate) fn emit_string_enum(
             fn serialize<S: __p::serde::Serializer>(
                 &self,
                 serializer: S,
-            ) -> __Res<S::Ok, S::Error> {
+            ) -> #result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
@@ -875,14 +882,14 @@ pub(crate) fn emit_string_enum(
         impl<'de> __p::serde::Deserialize<'de> for #ident {
             fn deserialize<D: __p::serde::Deserializer<'de>>(
                 deserializer: D,
-            ) -> __Res<Self, D::Error> {
+            ) -> #result<Self, D::Error> {
                 #deser_body
             }
         }
 
         impl ::atlex::Validate for #ident {
             #[inline]
-            fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+            fn validate(&self) -> #result<(), ::atlex::ValidationError> {
                 #validate_body
             }
         }
@@ -897,6 +904,7 @@ pub(crate) fn emit_union(
     description: Option<&str>,
     origin: &str,
 ) {
+    let result = std_ty("Result");
     let from = cx.nsid().to_owned();
     let mut namer = crate::naming::Namer::with_reserved(if u.closed { &[] } else { &["Unknown"] });
     struct Variant {
@@ -945,7 +953,8 @@ pub(crate) fn emit_union(
             ident: vi, ty, tag, ..
         } = v;
         let d = format!(" `{tag}`");
-        quote!(#[doc = #d] #vi(__Box<#ty>),)
+        let boxed = std_ty("Box");
+        quote!(#[doc = #d] #vi(#boxed<#ty>),)
     });
     let unknown_def = (!u.closed).then(|| {
         quote! {
@@ -1030,7 +1039,7 @@ pub(crate) fn emit_union(
             fn serialize<S: __p::serde::Serializer>(
                 &self,
                 serializer: S,
-            ) -> __Res<S::Ok, S::Error> {
+            ) -> #result<S::Ok, S::Error> {
                 match self {
                     #(#ser_arms)*
                     #ser_unknown
@@ -1041,7 +1050,7 @@ pub(crate) fn emit_union(
         impl<'de> __p::serde::Deserialize<'de> for #ident {
             fn deserialize<D: __p::serde::Deserializer<'de>>(
                 deserializer: D,
-            ) -> __Res<Self, D::Error> {
+            ) -> #result<Self, D::Error> {
                 __p::deserialize_union(deserializer)
             }
         }
@@ -1050,7 +1059,7 @@ pub(crate) fn emit_union(
             fn from_tagged<'de, D: __p::serde::Deserializer<'de>>(
                 tag: &str,
                 d: D,
-            ) -> __Res<Self, D::Error> {
+            ) -> #result<Self, D::Error> {
                 match tag {
                     #(#de_arms)*
                     #de_other
@@ -1060,7 +1069,7 @@ pub(crate) fn emit_union(
 
         impl ::atlex::Validate for #ident {
             #[inline]
-            fn validate(&self) -> __Res<(), ::atlex::ValidationError> {
+            fn validate(&self) -> #result<(), ::atlex::ValidationError> {
                 match self {
                     #(#val_arms)*
                     #val_unknown
