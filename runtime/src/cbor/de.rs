@@ -322,7 +322,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         }
         self.pos += hlen;
         let bytes = self.take(h.arg)?;
-        let s = std::str::from_utf8(bytes).map_err(|_| DeError("a string is not UTF-8".into()))?;
+        let s = super::utf8(bytes).ok_or_else(|| DeError("a string is not UTF-8".into()))?;
         visitor.visit_borrowed_str(s)
     }
 
@@ -388,7 +388,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         }
         self.pos += hlen;
         let bytes = self.take(h.arg)?;
-        let s = std::str::from_utf8(bytes).map_err(|_| DeError("a string is not UTF-8".into()))?;
+        let s = super::utf8(bytes).ok_or_else(|| DeError("a string is not UTF-8".into()))?;
         visitor.visit_enum(de::value::BorrowedStrDeserializer::new(s))
     }
 
