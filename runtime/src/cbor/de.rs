@@ -14,23 +14,8 @@ use crate::types::data::CID_SERDE_NAME;
 use serde::de::{self, Visitor};
 use std::fmt;
 
-/// A decoding error (its text; the path is added by the caller).
-#[derive(Debug)]
-pub(crate) struct DeError(String);
-
-impl fmt::Display for DeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for DeError {}
-
-impl de::Error for DeError {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError(msg.to_string())
-    }
-}
+/// A decoding error: the data model's own error (its text; the path is added by the caller).
+pub(crate) type DeError = crate::types::DataError;
 
 /// Reads one value from checked DAG-CBOR.
 pub(crate) struct Deserializer<'de> {
@@ -78,17 +63,17 @@ impl<'de> Deserializer<'de> {
     /// nesting past [`super::MAX_DEPTH`].
     fn open(&mut self, items: u64) -> Result<(), DeError> {
         if items > (self.input.len() - self.pos) as u64 {
-            return Err(DeError("a count larger than the rest of the input".into()));
+            return Err(DeError::new("a count larger than the rest of the input"));
         }
         if self.depth >= super::MAX_DEPTH {
-            return Err(DeError("values nest too deeply".into()));
+            return Err(DeError::new("values nest too deeply"));
         }
         self.depth += 1;
         Ok(())
     }
 
     fn eof() -> DeError {
-        DeError("the input ends inside a value".into())
+        DeError::new("the input ends inside a value")
     }
 
     #[inline]
@@ -122,17 +107,17 @@ impl<'de> Deserializer<'de> {
                 let v = bytes.iter().fold(0u64, |v, b| (v << 8) | u64::from(*b));
                 let min = [24, 0x100, 0x1_0000, 0x1_0000_0000][usize::from(info - 24)];
                 if major != 7 && v < min {
-                    return Err(DeError(
-                        "a number or length is not in its shortest form".into(),
+                    return Err(DeError::new(
+                        "a number or length is not in its shortest form",
                     ));
                 }
                 (v, 1 + n)
             }
-            31 => return Err(DeError("indefinite lengths are not allowed".into())),
-            _ => return Err(DeError("reserved additional information".into())),
+            31 => return Err(DeError::new("indefinite lengths are not allowed")),
+            _ => return Err(DeError::new("reserved additional information")),
         };
         if major <= 1 && arg > i64::MAX as u64 {
-            return Err(DeError("an integer out of the signed 64-bit range".into()));
+            return Err(DeError::new("an integer out of the signed 64-bit range"));
         }
         Ok((Head { major, info, arg }, len))
     }
@@ -173,7 +158,7 @@ impl<'de> Deserializer<'de> {
     }
 
     fn invalid<V: Visitor<'de>>(&self, visitor: &V) -> DeError {
-        DeError(format!(
+        DeError::new(format!(
             "invalid type: {}, expected {}",
             self.unexpected(),
             Expected(visitor)
@@ -196,7 +181,7 @@ impl<'de> Deserializer<'de> {
         }
         let rest = &self.input[self.pos..];
         let len = super::checked_len(rest, utf8, super::MAX_DEPTH - self.depth)
-            .map_err(|e| DeError(e.to_string()))?;
+            .map_err(|e| DeError::new(e.to_string()))?;
         self.pos += len;
         Ok(())
     }
@@ -225,20 +210,20 @@ impl<'de> Deserializer<'de> {
     fn cid_bytes(&mut self) -> Result<&'de [u8], DeError> {
         let h = self.head()?;
         if h.major != 6 || h.arg != 42 {
-            return Err(DeError(if h.major == 6 {
-                "a tag other than 42 (CID)".into()
+            return Err(DeError::new(if h.major == 6 {
+                "a tag other than 42 (CID)"
             } else {
-                "expected a link (tag 42)".into()
+                "expected a link (tag 42)"
             }));
         }
         let inner = self.head()?;
         if inner.major != 2 {
-            return Err(DeError("tag 42 must hold a byte string".into()));
+            return Err(DeError::new("tag 42 must hold a byte string"));
         }
         let bytes = self.take(inner.arg)?;
         match bytes.split_first() {
             Some((0, rest)) if !rest.is_empty() => Ok(rest),
-            _ => Err(DeError("a CID must start with a zero byte".into())),
+            _ => Err(DeError::new("a CID must start with a zero byte")),
         }
     }
 }
@@ -306,10 +291,8 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                     20 => visitor.visit_bool(false),
                     21 => visitor.visit_bool(true),
                     22 => visitor.visit_none(),
-                    25..=27 => Err(DeError("floats are not in the data model".into())),
-                    _ => Err(DeError(
-                        "a simple value other than true, false, null".into(),
-                    )),
+                    25..=27 => Err(DeError::new("floats are not in the data model")),
+                    _ => Err(DeError::new("a simple value other than true, false, null")),
                 }
             }
         }
@@ -322,7 +305,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         }
         self.pos += hlen;
         let bytes = self.take(h.arg)?;
-        let s = super::utf8(bytes).ok_or_else(|| DeError("a string is not UTF-8".into()))?;
+        let s = super::utf8(bytes).ok_or_else(|| DeError::new("a string is not UTF-8"))?;
         visitor.visit_borrowed_str(s)
     }
 
@@ -388,7 +371,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         }
         self.pos += hlen;
         let bytes = self.take(h.arg)?;
-        let s = super::utf8(bytes).ok_or_else(|| DeError("a string is not UTF-8".into()))?;
+        let s = super::utf8(bytes).ok_or_else(|| DeError::new("a string is not UTF-8"))?;
         visitor.visit_enum(de::value::BorrowedStrDeserializer::new(s))
     }
 
@@ -437,7 +420,7 @@ impl<'de> Deserializer<'de> {
         for _ in 0..h.arg {
             let key_at = self.pos;
             let (key, key_end) = self.next_key_bytes(last)?;
-            std::str::from_utf8(key).map_err(|_| DeError("a string is not UTF-8".into()))?;
+            std::str::from_utf8(key).map_err(|_| DeError::new("a string is not UTF-8"))?;
             last = Some(key);
             self.pos = key_end;
             if key == b"$type" {
@@ -500,7 +483,7 @@ impl<'de> de::MapAccess<'de> for TypeFirst<'_, 'de> {
                 seed.deserialize(de::value::BytesDeserializer::new(crate::private::UNION_TAG))
                     .map(Some)
             }
-            TypeState::Value => Err(DeError("a key before the value of $type".into())),
+            TypeState::Value => Err(DeError::new("a key before the value of $type")),
             TypeState::Rest => loop {
                 if self.left == 0 {
                     return Ok(None);
@@ -575,7 +558,7 @@ impl<'de> Deserializer<'de> {
     fn next_key_bytes(&self, last: Option<&'de [u8]>) -> Result<(&'de [u8], usize), DeError> {
         let (h, hlen) = self.peek_head()?;
         if h.major != 3 {
-            return Err(DeError("a map key must be a string".into()));
+            return Err(DeError::new("a map key must be a string"));
         }
         let start = self.pos + hlen;
         let end = usize::try_from(h.arg)
@@ -587,11 +570,11 @@ impl<'de> Deserializer<'de> {
             match prev.len().cmp(&key.len()).then_with(|| prev.cmp(key)) {
                 std::cmp::Ordering::Less => {}
                 std::cmp::Ordering::Equal => {
-                    return Err(DeError("a map has the same key twice".into()))
+                    return Err(DeError::new("a map has the same key twice"))
                 }
                 std::cmp::Ordering::Greater => {
-                    return Err(DeError(
-                        "map keys are not in canonical (length-first) order".into(),
+                    return Err(DeError::new(
+                        "map keys are not in canonical (length-first) order",
                     ))
                 }
             }
@@ -614,7 +597,7 @@ impl<'de> de::MapAccess<'de> for Map<'_, 'de> {
         let (key, end) = self.de.next_key_bytes(self.last_key)?;
         self.last_key = Some(key);
         self.de.pos = end;
-        let key = std::str::from_utf8(key).map_err(|_| DeError("a string is not UTF-8".into()))?;
+        let key = std::str::from_utf8(key).map_err(|_| DeError::new("a string is not UTF-8"))?;
         // Keys are strings: given as one, whatever the seed asks for.
         seed.deserialize(de::value::BorrowedStrDeserializer::new(key))
             .map(Some)

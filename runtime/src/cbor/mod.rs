@@ -161,7 +161,6 @@ pub fn cid_of(codec: u64, bytes: &[u8]) -> CidLink {
     CidLink::from_cid(&raw_cid(codec, bytes))
 }
 
-/// The binary CIDv1 (sha-256) of `bytes` under `codec`.
 /// A string's bytes as `&str` when they are UTF-8, checked with `simdutf8` (SIMD where the CPU
 /// has it): most text in records is not ASCII, where the standard library's check is slowest.
 /// It accepts exactly what `std::str::from_utf8` accepts.
@@ -170,6 +169,7 @@ pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
     simdutf8::basic::from_utf8(bytes).ok()
 }
 
+/// The binary CIDv1 (sha-256) of `bytes` under `codec`.
 pub(crate) fn raw_cid(codec: u64, bytes: &[u8]) -> ::cid::Cid {
     let digest = sha2::Sha256::digest(bytes);
     // A 32-byte digest always fits the 64-byte multihash.
