@@ -256,17 +256,9 @@ pub(crate) fn emit_method(cx: &mut DocCx<'_, '_>, def: &Def, m: &Method, is_proc
             "Calls `{nsid}`: validates the request (nothing is sent when it is invalid), sends it, decodes and validates the response, and maps declared errors to [`Error`]."
         ),
     );
+    let method_struct = method_struct(&method_doc);
     cx.items.push(quote! {
-        #method_doc
-        #[derive(Clone, Copy)]
-        pub struct Method;
-
-        impl __fmt::Debug for Method {
-            #[inline]
-            fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
-                f.write_str("Method")
-            }
-        }
+        #method_struct
 
         #trait_impl
 
@@ -327,17 +319,9 @@ pub(crate) fn emit_subscription(cx: &mut DocCx<'_, '_>, def: &Def, s: &Subscript
             "Subscribes to `{nsid}`: opens a WebSocket to the client's base URL (http becomes ws) and yields each message decoded and validated, or the stream's error; reconnects from the last sequence number. Needs atlex's `stream` feature."
         ),
     );
+    let method_struct = method_struct(&method_doc);
     cx.items.push(quote! {
-        #method_doc
-        #[derive(Clone, Copy)]
-        pub struct Method;
-
-        impl __fmt::Debug for Method {
-            #[inline]
-            fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
-                f.write_str("Method")
-            }
-        }
+        #method_struct
 
         impl ::atlex::xrpc::Subscription for Method {
             const NSID: &'static str = NSID;
@@ -352,4 +336,20 @@ pub(crate) fn emit_subscription(cx: &mut DocCx<'_, '_>, def: &Def, s: &Subscript
             client.subscribe::<Method>(#params_arg)
         }
     });
+}
+
+/// The `Method` marker type of a method or subscription document, with its doc and `Debug`.
+fn method_struct(doc: &TokenStream) -> TokenStream {
+    quote! {
+        #doc
+        #[derive(Clone, Copy)]
+        pub struct Method;
+
+        impl __fmt::Debug for Method {
+            #[inline]
+            fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                f.write_str("Method")
+            }
+        }
+    }
 }
