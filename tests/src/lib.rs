@@ -55,6 +55,63 @@ pub fn unique_letters(n: usize) -> String {
         .collect()
 }
 
+/// A new account on the reference PDS, made by [`create_account`].
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// `<name>.test`.
+    pub handle: String,
+    /// `<name>@example.test`.
+    pub email: String,
+    /// A random password.
+    pub password: String,
+    /// The DID the PDS gave the account.
+    pub did: String,
+}
+
+/// Creates an account on the PDS at `pds` with a raw `com.atproto.server.createAccount`
+/// request; its name is `prefix` followed by random letters, 18 characters in all (the most
+/// the PDS takes before `.test`).
+pub async fn create_account(pds: &str, prefix: &str) -> Account {
+    let name = format!(
+        "{prefix}{}",
+        unique_letters(18usize.saturating_sub(prefix.len()))
+    );
+    let account = Account {
+        handle: format!("{name}.test"),
+        email: format!("{name}@example.test"),
+        password: format!("pw-{}", unique_letters(12)),
+        did: String::new(),
+    };
+    let body = serde_json::json!({
+        "handle": account.handle,
+        "email": account.email,
+        "password": account.password,
+    });
+    let resp = reqwest::Client::new()
+        .post(format!("{pds}/xrpc/com.atproto.server.createAccount"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("the PDS at ATLEX_PDS_URL answers");
+    let status = resp.status();
+    let bytes = resp.bytes().await.expect("the createAccount answer");
+    assert!(
+        status.is_success(),
+        "createAccount for {}: {status} {}",
+        account.handle,
+        String::from_utf8_lossy(&bytes)
+    );
+    let created: serde_json::Value =
+        serde_json::from_slice(&bytes).expect("createAccount answers JSON");
+    assert_eq!(created["handle"], account.handle.as_str());
+    let did = created["did"]
+        .as_str()
+        .expect("createAccount answers the did")
+        .to_owned();
+    Account { did, ..account }
+}
+
 /// SplitMix64: a small random generator that gives the same values for the same seed.
 #[derive(Debug, Clone)]
 pub struct Rng(pub u64);

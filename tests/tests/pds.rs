@@ -7,87 +7,12 @@
 
 use atlex::types::{Did, Handle};
 use atlex::xrpc::StatusCode;
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 
 atlex::lexicon!("../runtime/lexicons/com/atproto/server/createSession.json");
 
 use com::atproto::server::create_session;
 
-/// The PDS base URL, or `None` (after saying why the test is skipped).
-fn pds_url() -> Option<String> {
-    match std::env::var("ATLEX_PDS_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(url.trim().trim_end_matches('/').to_owned()),
-        _ => {
-            atlex_tests::skip("set ATLEX_PDS_URL (bash pds/start.sh)");
-            None
-        }
-    }
-}
-
-/// `n` random lowercase letters.
-fn random_letters(n: usize) -> String {
-    let mut out = String::with_capacity(n);
-    while out.len() < n {
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_usize(out.len());
-        let mut bits = hasher.finish();
-        for _ in 0..8 {
-            if out.len() == n {
-                break;
-            }
-            out.push((b'a' + (bits % 26) as u8) as char);
-            bits /= 26;
-        }
-    }
-    out
-}
-
-/// A fresh account on the PDS.
-struct Account {
-    handle: String,
-    email: String,
-    password: String,
-    did: String,
-}
-
-/// Creates an account with a raw `com.atproto.server.createAccount` request.
-async fn create_account(pds: &str) -> Account {
-    let name = random_letters(8);
-    let account = Account {
-        handle: format!("{name}.test"),
-        email: format!("{name}@example.test"),
-        password: format!("pw-{}-{}", random_letters(6), random_letters(6)),
-        did: String::new(),
-    };
-    let body = serde_json::json!({
-        "handle": account.handle,
-        "email": account.email,
-        "password": account.password,
-    });
-    let resp = reqwest::Client::new()
-        .post(format!("{pds}/xrpc/com.atproto.server.createAccount"))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("the PDS at ATLEX_PDS_URL answers");
-    let status = resp.status();
-    let bytes = resp.bytes().await.unwrap();
-    assert!(
-        status.is_success(),
-        "createAccount for {}: {status} {}",
-        account.handle,
-        String::from_utf8_lossy(&bytes)
-    );
-    let created: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(created["handle"], account.handle.as_str());
-    let did = created["did"]
-        .as_str()
-        .expect("createAccount answers the did")
-        .to_owned();
-    Account { did, ..account }
-}
+use atlex_tests::{create_account, pds_url, unique_letters};
 
 fn client(pds: &str) -> atlex::Client {
     atlex::Client::new(pds).unwrap()
@@ -96,7 +21,7 @@ fn client(pds: &str) -> atlex::Client {
 #[tokio::test]
 async fn create_session_by_handle_returns_the_typed_account_and_working_tokens() {
     let Some(pds) = pds_url() else { return };
-    let account = create_account(&pds).await;
+    let account = create_account(&pds, "").await;
     let input = create_session::Input::new(account.handle.clone(), account.password.clone());
     let out = create_session::call(&client(&pds), &input).await.unwrap();
 
@@ -152,7 +77,7 @@ async fn create_session_by_handle_returns_the_typed_account_and_working_tokens()
 #[tokio::test]
 async fn wrong_password_is_an_undeclared_401_authentication_required() {
     let Some(pds) = pds_url() else { return };
-    let account = create_account(&pds).await;
+    let account = create_account(&pds, "").await;
     let input = create_session::Input::new(account.handle.clone(), "not the password".into());
     let err = create_session::call(&client(&pds), &input)
         .await
@@ -172,7 +97,7 @@ async fn wrong_password_is_an_undeclared_401_authentication_required() {
 
     // An identifier nobody has gets the same answer.
     let nobody = create_session::Input::new(
-        format!("{}.test", random_letters(10)),
+        format!("{}.test", unique_letters(10)),
         account.password.clone(),
     );
     let err = create_session::call(&client(&pds), &nobody)
@@ -186,7 +111,7 @@ async fn wrong_password_is_an_undeclared_401_authentication_required() {
 #[tokio::test]
 async fn create_session_by_did_and_by_email() {
     let Some(pds) = pds_url() else { return };
-    let account = create_account(&pds).await;
+    let account = create_account(&pds, "").await;
     let c = client(&pds);
     for identifier in [account.did.clone(), account.email.clone()] {
         let input = create_session::Input::new(identifier.clone(), account.password.clone());
@@ -222,7 +147,7 @@ mod get_session_lex {
 async fn session_logs_in_calls_with_the_token_refreshes_and_logs_out() {
     use get_session_lex::com::atproto::server::get_session;
     let Some(pds) = pds_url() else { return };
-    let account = create_account(&pds).await;
+    let account = create_account(&pds, "").await;
     let session = atlex::xrpc::Session::new(client(&pds));
 
     // Without a session the PDS refuses the authenticated query.

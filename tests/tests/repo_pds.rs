@@ -86,7 +86,7 @@ mod pds {
     use atlex::types::{Blob, Cid, RecordKey};
     use atlex::xrpc::{ReqwestTransport, Session, Transport, TransportError};
     use atlex::{Client, Record};
-    use atlex_tests::{pds_url, unique_letters as unique, Rng};
+    use atlex_tests::{pds_url, Rng};
     use bytes::Bytes;
     use serde_json::{json, Value};
     use std::collections::{BTreeMap, HashMap, HashSet};
@@ -99,28 +99,9 @@ mod pds {
         session: &Session<Client<T>>,
         prefix: &str,
     ) -> atlex::types::Did {
-        // The PDS takes at most 18 characters before `.test`.
-        let name = format!("{prefix}{}", unique(18 - prefix.len()));
-        let password = format!("pw-{}", unique(12));
-        let resp = reqwest::Client::new()
-            .post(format!("{pds}/xrpc/com.atproto.server.createAccount"))
-            .header("content-type", "application/json")
-            .body(
-                json!({
-                    "handle": format!("{name}.test"),
-                    "email": format!("{name}@example.test"),
-                    "password": password,
-                })
-                .to_string(),
-            )
-            .send()
-            .await
-            .expect("the PDS at ATLEX_PDS_URL answers");
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        assert!(status.is_success(), "createAccount: {status} {text}");
+        let account = atlex_tests::create_account(pds, prefix).await;
         let data = session
-            .login(&format!("{name}.test"), &password, None)
+            .login(&account.handle, &account.password, None)
             .await
             .expect("login");
         data.did

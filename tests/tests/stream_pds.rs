@@ -162,26 +162,10 @@ mod firehose {
             return;
         };
         // An account, then a live subscription; a first write shows it is connected.
-        let name = format!("fh{}", unique(10));
-        let password = format!("pw-{}", unique(10));
-        let resp = reqwest::Client::new()
-            .post(format!("{pds}/xrpc/com.atproto.server.createAccount"))
-            .header("content-type", "application/json")
-            .body(
-                serde_json::json!({
-                    "handle": format!("{name}.test"),
-                    "email": format!("{name}@example.test"),
-                    "password": password,
-                })
-                .to_string(),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+        let account = atlex_tests::create_account(&pds, "fh").await;
         let session = Session::new(Client::new(&pds).unwrap());
         let did = session
-            .login(&format!("{name}.test"), &password, None)
+            .login(&account.handle, &account.password, None)
             .await
             .unwrap()
             .did;
