@@ -29,8 +29,18 @@ use crate::types::CidLink;
 use bytes::Bytes;
 use std::fmt;
 
-/// The largest block read by default: 2 MiB (a record is at most 1 MiB in the protocol).
+/// The largest block read by default, in bytes of data (its CID not counted): 2 MiB.
+///
+/// No spec limits a CAR block as such. The sync spec limits what goes into one: a record
+/// block to one million bytes ([`crate::repo::MAX_RECORD_SIZE`], checked where a record is
+/// read), and a `#commit` event's whole CAR (its `blocks`) to two million bytes (checked by
+/// the event's lexicon). Tree nodes and commits are small. This limit lies above all of
+/// them: it bounds what one length in the framing can make the reader hold, for any CAR
+/// (a repository export from `getRepo`, which has no stated limit, included).
 pub const DEFAULT_MAX_BLOCK: usize = 2 << 20;
+
+/// The length of every CID a block may have: `01`, the codec, `12 20`, a 32-byte digest.
+const CID_LEN: usize = 36;
 
 /// The largest header read: 64 KiB.
 const MAX_HEADER: usize = 64 << 10;
@@ -124,52 +134,67 @@ fn varint(bytes: &[u8], pos: usize) -> Result<Option<(u64, usize)>, CarError> {
     Err(CarError::new(pos as u64, "a length over 64 bits"))
 }
 
-/// The blocks of a CAR in memory, framing checked but hashes not: for a reader that checks
-/// the hash of each block it uses (and needs no other).
+/// The blocks of a CAR in memory, framing and CIDs checked but hashes not: for a reader that
+/// checks the hash of each block it uses (and needs no other).
 pub(crate) fn unverified_blocks(data: Bytes) -> Result<Vec<(::cid::Cid, Bytes)>, CarError> {
     let reader = CarReader::new(data)?;
     let CarReader { data, mut pos, .. } = reader;
     let mut out = Vec::new();
     while let Some((len, n)) = varint(&data, pos)? {
-        if len > DEFAULT_MAX_BLOCK as u64 {
-            return Err(CarError::new(pos as u64, format!("a block of {len} bytes")));
-        }
+        over_limit(len, DEFAULT_MAX_BLOCK, pos as u64)?;
         let body = pos + n;
         if len > (data.len() - body) as u64 {
             return Err(CarError::new(pos as u64, "the input ends inside a block"));
         }
         let end = body + len as usize;
-        let mut cursor = std::io::Cursor::new(&data[body..end]);
-        let cid = ::cid::Cid::read_bytes(&mut cursor).map_err(|e| {
-            CarError::new(pos as u64, format!("a block's CID does not decode: {e}"))
-        })?;
-        let at = body + cursor.position() as usize;
-        out.push((cid, data.slice(at..end)));
+        let (cid, at) = block_cid(&data[body..end], pos as u64)?;
+        out.push((cid, data.slice(body + at..end)));
         pos = end;
     }
     Ok(out)
 }
 
-/// Parses and checks a block section (CID then bytes).
-fn block(section: Bytes, offset: u64) -> Result<Block, CarError> {
-    let mut cursor = std::io::Cursor::new(&section[..]);
+/// Refuses a block section of `len` bytes (CID and data) whose data is over `max_block`
+/// bytes, before it is read: every CID a block may have is [`CID_LEN`] bytes long.
+fn over_limit(len: u64, max_block: usize, offset: u64) -> Result<(), CarError> {
+    if len > (max_block as u64).saturating_add(CID_LEN as u64) {
+        return Err(CarError::new(
+            offset,
+            format!(
+                "a block of {} bytes (and its CID), over the {max_block} byte limit",
+                len - CID_LEN as u64
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The CID at the start of a block section, and where the block's data starts: a CIDv1 with
+/// codec dag-cbor or raw and a 32-byte sha-256 hash, the only CIDs the protocol names its
+/// records, tree nodes and commits by.
+fn block_cid(section: &[u8], offset: u64) -> Result<(::cid::Cid, usize), CarError> {
+    let mut cursor = std::io::Cursor::new(section);
     let cid = ::cid::Cid::read_bytes(&mut cursor)
         .map_err(|e| CarError::new(offset, format!("a block's CID does not decode: {e}")))?;
-    let at = cursor.position() as usize;
-    let data = section.slice(at..);
-    if cid.version() != ::cid::Version::V1 {
-        return Err(CarError::new(offset, "a block's CID is not a CIDv1"));
+    if let Some(reason) = crate::types::cid_link::not_blessed(&cid) {
+        let reason = reason.trim_start_matches("a link's CID ");
+        return Err(CarError::new(
+            offset,
+            format!("block {cid}: a block's CID {reason}"),
+        ));
     }
+    Ok((cid, cursor.position() as usize))
+}
+
+/// Parses and checks a block section (CID then bytes).
+fn block(section: Bytes, offset: u64) -> Result<Block, CarError> {
+    let (cid, at) = block_cid(&section, offset)?;
+    let data = section.slice(at..);
     if !cbor::cid_matches(&cid, &data) {
-        let reason = if cid.hash().code() == cbor::SHA2_256 {
-            format!("block {cid}: its bytes do not hash to its CID")
-        } else {
-            format!(
-                "block {cid}: hash function 0x{:x} is not sha-256",
-                cid.hash().code()
-            )
-        };
-        return Err(CarError::new(offset, reason));
+        return Err(CarError::new(
+            offset,
+            format!("block {cid}: its bytes do not hash to its CID"),
+        ));
     }
     Ok(Block {
         cid: CidLink::from_cid(&cid),
@@ -224,7 +249,8 @@ impl CarReader {
         })
     }
 
-    /// Sets the largest block read (default [`DEFAULT_MAX_BLOCK`]); a larger one is an error.
+    /// Sets the largest block read, in bytes of data (default [`DEFAULT_MAX_BLOCK`]); a larger
+    /// one is an error, before its bytes are read.
     pub fn max_block(mut self, bytes: usize) -> Self {
         self.max_block = bytes;
         self
@@ -241,15 +267,7 @@ impl CarReader {
         let Some((len, n)) = varint(&self.data, start)? else {
             return Ok(None);
         };
-        if len > self.max_block as u64 {
-            return Err(CarError::new(
-                start as u64,
-                format!(
-                    "a block of {len} bytes, over the {} byte limit",
-                    self.max_block
-                ),
-            ));
-        }
+        over_limit(len, self.max_block, start as u64)?;
         let body = start + n;
         if len > (self.data.len() - body) as u64 {
             return Err(CarError::new(start as u64, "the input ends inside a block"));
@@ -294,7 +312,7 @@ impl<R: tokio::io::AsyncRead + Unpin> AsyncCarReader<R> {
         if len == 0 || len > MAX_HEADER as u64 {
             return Err(CarError::new(0, format!("a header of {len} bytes")));
         }
-        let bytes = read_exact(&mut reader, len as usize, n).await?;
+        let bytes = read_exact(&mut reader, len as usize, 0, "the header").await?;
         let roots = header(&bytes, n)?;
         Ok(AsyncCarReader {
             reader,
@@ -305,7 +323,8 @@ impl<R: tokio::io::AsyncRead + Unpin> AsyncCarReader<R> {
         })
     }
 
-    /// Sets the largest block read (default [`DEFAULT_MAX_BLOCK`]); a larger one is an error.
+    /// Sets the largest block read, in bytes of data (default [`DEFAULT_MAX_BLOCK`]); a larger
+    /// one is an error, before its bytes are read.
     pub fn max_block(mut self, bytes: usize) -> Self {
         self.max_block = bytes;
         self
@@ -326,17 +345,11 @@ impl<R: tokio::io::AsyncRead + Unpin> AsyncCarReader<R> {
             self.done = true;
             return Ok(None);
         };
-        if len > self.max_block as u64 {
+        if let Err(e) = over_limit(len, self.max_block, start) {
             self.done = true;
-            return Err(CarError::new(
-                start,
-                format!(
-                    "a block of {len} bytes, over the {} byte limit",
-                    self.max_block
-                ),
-            ));
+            return Err(e);
         }
-        let bytes = match read_exact(&mut self.reader, len as usize, start).await {
+        let bytes = match read_exact(&mut self.reader, len as usize, start, "a block").await {
             Ok(b) => b,
             Err(e) => {
                 self.done = true;
@@ -378,10 +391,12 @@ async fn read_varint<R: tokio::io::AsyncRead + Unpin>(
     Err(CarError::new(offset, "a length over 64 bits"))
 }
 
+/// Reads the `len` bytes of `what` (the header, a block), which starts at `offset`.
 async fn read_exact<R: tokio::io::AsyncRead + Unpin>(
     reader: &mut R,
     len: usize,
     offset: u64,
+    what: &str,
 ) -> Result<Vec<u8>, CarError> {
     use tokio::io::AsyncReadExt;
     // Grown as the bytes arrive, so a length that lies costs no more than the bytes sent.
@@ -392,7 +407,10 @@ async fn read_exact<R: tokio::io::AsyncRead + Unpin>(
         .await
         .map_err(|e| CarError::new(offset, format!("read error: {e}")))?;
     if got < len {
-        return Err(CarError::new(offset, "the input ends inside a block"));
+        return Err(CarError::new(
+            offset,
+            format!("the input ends inside {what}"),
+        ));
     }
     Ok(out)
 }
@@ -503,6 +521,26 @@ mod tests {
         assert_eq!(varint(&[0xac, 0x02], 0).unwrap(), Some((300, 2)));
     }
 
+    /// Everything the sync reader reads from `car`: roots and blocks, or the first error.
+    fn read_sync(car: &[u8], max: usize) -> Result<(Vec<CidLink>, Vec<Block>), CarError> {
+        let r = CarReader::new(car.to_vec())?.max_block(max);
+        let roots = r.roots().to_vec();
+        Ok((roots, r.collect::<Result<_, _>>()?))
+    }
+
+    /// The same through the async reader.
+    async fn read_async(car: &[u8], max: usize) -> Result<(Vec<CidLink>, Vec<Block>), CarError> {
+        let mut r = AsyncCarReader::new(car).await?.max_block(max);
+        let roots = r.roots().to_vec();
+        let mut blocks = Vec::new();
+        while let Some(b) = r.next_block().await? {
+            blocks.push(b);
+        }
+        // After an end or an error, the reader stays at its end.
+        assert!(r.next_block().await.unwrap().is_none());
+        Ok((roots, blocks))
+    }
+
     #[tokio::test]
     async fn async_reader_matches() {
         let (car, ca, cb) = sample();
@@ -511,14 +549,110 @@ mod tests {
         assert_eq!(r.next_block().await.unwrap().unwrap().cid, ca);
         assert_eq!(r.next_block().await.unwrap().unwrap().cid, cb);
         assert!(r.next_block().await.unwrap().is_none());
-        for cut in 1..car.len() {
-            let result = async {
-                let mut r = AsyncCarReader::new(&car[..cut]).await?;
-                while r.next_block().await?.is_some() {}
-                Ok::<(), CarError>(())
+        let whole = read_sync(&car, DEFAULT_MAX_BLOCK).unwrap();
+        // Every truncation: the async reader gives exactly what the sync one gives (the same
+        // blocks, or the same error at the same offset); only the cuts at the end of the
+        // header and of the first block read cleanly, as a prefix of the whole.
+        let mut clean = Vec::new();
+        for cut in 0..car.len() {
+            let sync = read_sync(&car[..cut], DEFAULT_MAX_BLOCK);
+            let asynchronous = read_async(&car[..cut], DEFAULT_MAX_BLOCK).await;
+            assert_eq!(sync, asynchronous, "cut at {cut}");
+            match sync {
+                Ok((roots, blocks)) => {
+                    assert_eq!(roots, whole.0);
+                    assert_eq!(blocks[..], whole.1[..blocks.len()], "cut at {cut}");
+                    clean.push((cut, blocks.len()));
+                }
+                Err(e) => assert!(
+                    e.reason().contains("ends") || e.reason().contains("empty"),
+                    "cut at {cut}: {e}"
+                ),
             }
-            .await;
-            let _ = result;
         }
+        // Lengths under 128 take one byte.
+        let header_end = 1 + usize::from(car[0]);
+        let first_end = header_end + 1 + usize::from(car[header_end]);
+        assert_eq!(clean, vec![(header_end, 0), (first_end, 1)]);
+    }
+
+    /// A CAR of one raw block of `len` bytes.
+    fn one_block(len: usize) -> Vec<u8> {
+        let data = vec![0x5a; len];
+        let cid = cbor::cid_of(cbor::RAW, &data);
+        write(
+            std::slice::from_ref(&cid),
+            &[Block {
+                cid: cid.clone(),
+                data: data.into(),
+            }],
+        )
+    }
+
+    #[tokio::test]
+    async fn the_block_limit_is_exact() {
+        for max in [0usize, 1, 1000] {
+            for (len, ok) in [(max, true), (max + 1, false)] {
+                let car = one_block(len);
+                let sync = read_sync(&car, max);
+                assert_eq!(sync.is_ok(), ok, "{len} bytes, limit {max}: {sync:?}");
+                assert_eq!(sync, read_async(&car, max).await);
+                if let Err(e) = sync {
+                    assert!(
+                        e.reason().contains(&format!("a block of {len} bytes")),
+                        "{e}"
+                    );
+                    assert!(
+                        e.reason().contains(&format!("over the {max} byte limit")),
+                        "{e}"
+                    );
+                }
+            }
+        }
+        // The default, at its bound.
+        let at = one_block(DEFAULT_MAX_BLOCK);
+        assert_eq!(
+            read_sync(&at, DEFAULT_MAX_BLOCK).unwrap().1[0].data.len(),
+            DEFAULT_MAX_BLOCK
+        );
+        let mut r = AsyncCarReader::new(&at[..]).await.unwrap();
+        assert_eq!(
+            r.next_block().await.unwrap().unwrap().data.len(),
+            DEFAULT_MAX_BLOCK
+        );
+        let over = one_block(DEFAULT_MAX_BLOCK + 1);
+        assert!(CarReader::new(over.clone()).unwrap().next_block().is_err());
+        let mut r = AsyncCarReader::new(&over[..]).await.unwrap();
+        assert!(r.next_block().await.is_err());
+        assert!(unverified_blocks(at.into()).is_ok());
+        assert!(unverified_blocks(over.into()).is_err());
+    }
+
+    #[tokio::test]
+    async fn blocks_need_blessed_cids() {
+        use crate::types::cid_link::tests::unblessed;
+        let good = one_block(3);
+        assert!(read_sync(&good, 10).is_ok());
+        // The block's CID replaced, keeping the framing right (the header's root stays
+        // blessed, so the block is what is refused).
+        let (_, blocks) = read_sync(&good, 10).unwrap();
+        let header_len = good.len() - (1 + 36 + 3);
+        for (cid, why) in unblessed() {
+            let cid_bytes = cid.to_bytes();
+            let mut car = good[..header_len].to_vec();
+            put_varint(&mut car, (cid_bytes.len() + 3) as u64);
+            car.extend_from_slice(&cid_bytes);
+            car.extend_from_slice(&blocks[0].data);
+            let e = read_sync(&car, 100).unwrap_err();
+            assert!(e.reason().contains(why), "{cid}: {e}");
+            assert_eq!(Err(e), read_async(&car, 100).await);
+            assert!(unverified_blocks(car.into()).is_err());
+        }
+        // A root that is not a blessed CID.
+        let root = CidLink::from_cid(&unblessed()[0].0);
+        let car = write(std::slice::from_ref(&root), &[]);
+        let e = read_sync(&car, 100).unwrap_err();
+        assert!(e.reason().contains("codec"), "{e}");
+        assert_eq!(Err(e), read_async(&car, 100).await);
     }
 }

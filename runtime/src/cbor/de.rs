@@ -222,7 +222,7 @@ impl<'de> Deserializer<'de> {
         }
         let bytes = self.take(inner.arg)?;
         match bytes.split_first() {
-            Some((0, rest)) if !rest.is_empty() => Ok(rest),
+            Some((0, rest)) => Ok(rest),
             _ => Err(DeError::new("a CID must start with a zero byte")),
         }
     }

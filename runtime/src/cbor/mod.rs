@@ -189,8 +189,10 @@ pub(crate) fn cid_matches(cid: &::cid::Cid, bytes: &[u8]) -> bool {
 /// Checks that `bytes` hold exactly one value of DAG-CBOR as the AT Protocol data model allows:
 /// integers and lengths in their shortest form, integers within 64-bit signed range, map keys
 /// that are strings in canonical order with no repeat, valid UTF-8, no floats, no
-/// `undefined`, no tag but 42 (a CID: a byte string starting with 0), no indefinite lengths,
-/// at most [`MAX_DEPTH`] levels, and nothing after the value.
+/// `undefined`, no tag but 42 (a link: a byte string holding a zero byte then a CID the data
+/// model allows, a CIDv1 with codec dag-cbor or raw and a 32-byte sha-256 hash, nothing
+/// after it), no indefinite lengths, at most [`MAX_DEPTH`] levels, and nothing after the
+/// value.
 pub fn check(bytes: &[u8]) -> Result<(), Error> {
     let end = Checker {
         bytes,
@@ -385,9 +387,14 @@ impl Checker<'_> {
                     if inner.major != 2 {
                         return self.err(inner.at, "tag 42 must hold a byte string");
                     }
-                    let (s, _) = self.take(inner.arg)?;
-                    if inner.arg < 2 || self.bytes[s] != 0 {
-                        return self.err(inner.at, "a CID must start with a zero byte");
+                    let (s, e) = self.take(inner.arg)?;
+                    match self.bytes[s..e].split_first() {
+                        Some((0, cid)) => {
+                            if let Err(reason) = crate::types::cid_link::blessed_from_bytes(cid) {
+                                return self.err(inner.at, reason);
+                            }
+                        }
+                        _ => return self.err(inner.at, "a CID must start with a zero byte"),
                     }
                 }
                 _ => match info {
@@ -459,6 +466,53 @@ mod tests {
         assert!(check(&deep).unwrap_err().to_string().contains("deeply"));
         let ok = [vec![0x81u8; MAX_DEPTH], vec![0x01]].concat();
         assert!(check(&ok).is_ok());
+    }
+
+    /// `{"a": link}` with the link's CID bytes as given (after the zero byte).
+    fn with_link(cid: &[u8]) -> Vec<u8> {
+        let mut out = hex("a16161d82a");
+        match cid.len() + 1 {
+            n @ 0..=23 => out.push(0x40 | n as u8),
+            n => out.extend([0x58, n as u8]),
+        }
+        out.push(0);
+        out.extend_from_slice(cid);
+        out
+    }
+
+    #[test]
+    fn links_must_be_blessed_cids() {
+        use crate::types::cid_link::tests::unblessed;
+        let good = cid_of(DAG_CBOR, b"x").to_cid().to_bytes();
+        check(&with_link(&good)).unwrap();
+        assert!(decode::<Data>(&with_link(&good)).is_ok());
+        let raw = cid_of(RAW, b"x").to_cid().to_bytes();
+        assert!(decode::<Data>(&with_link(&raw)).is_ok());
+        let mut cases: Vec<(Vec<u8>, &str)> = unblessed()
+            .into_iter()
+            .map(|(cid, why)| (cid.to_bytes(), why))
+            .collect();
+        cases.push(([good.clone(), vec![1]].concat(), "after"));
+        cases.push((good[..20].to_vec(), "cut short"));
+        cases.push((vec![0x01], "codec"));
+        cases.push((vec![], "not a CIDv1"));
+        cases.push((vec![0x02, 0x71, 0x12, 0x20], "not a CIDv1"));
+        for (cid, why) in cases {
+            let bytes = with_link(&cid);
+            let e = check(&bytes).unwrap_err().to_string();
+            assert!(e.contains(why), "check {cid:02x?}: {e}");
+            let e = decode::<Data>(&bytes).unwrap_err().to_string();
+            assert!(e.contains(why), "Data {cid:02x?}: {e}");
+            let e = from_slice::<Unknown>(&bytes).unwrap_err().to_string();
+            assert!(e.contains(why), "Unknown {cid:02x?}: {e}");
+            #[derive(serde::Deserialize, Debug)]
+            #[allow(dead_code)]
+            struct Typed {
+                a: CidLink,
+            }
+            let e = decode::<Typed>(&bytes).unwrap_err().to_string();
+            assert!(e.contains(why), "typed {cid:02x?}: {e}");
+        }
     }
 
     #[test]

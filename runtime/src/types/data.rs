@@ -495,22 +495,10 @@ impl<'de> de::Visitor<'de> for CidBytes {
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<::cid::Cid, E> {
-        let cid =
-            ::cid::Cid::read_bytes(v).map_err(|e| E::custom(format_args!("bad CID bytes: {e}")))?;
-        // The bytes must be the CID's own encoding, whole: nothing after it, no longer form
-        // of a number in it, so that writing it back gives the same bytes.
-        let mut buf = [0u8; 96];
-        let canonical = cid.encoded_len() == v.len()
-            && match buf.get_mut(..v.len()) {
-                Some(out) => cid.write_bytes(&mut *out).is_ok() && out == v,
-                None => cid.to_bytes() == v,
-            };
-        if !canonical {
-            return Err(E::custom(
-                "the bytes of a CID are not in its canonical form",
-            ));
-        }
-        Ok(cid)
+        // Only a CIDv1 with codec dag-cbor or raw and a sha-256 hash is a link of the data
+        // model; its bytes have one form, so nothing else (a longer number, bytes after the
+        // CID) can stand for it.
+        super::cid_link::blessed_from_bytes(v).map_err(E::custom)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<::cid::Cid, A::Error> {

@@ -18,7 +18,7 @@
 mod at_identifier;
 mod blob;
 mod bytes;
-mod cid_link;
+pub(crate) mod cid_link;
 pub(crate) mod data;
 mod error;
 mod format;
