@@ -35,7 +35,10 @@
 pub mod methods;
 mod mst;
 
-pub use mst::{build_tree, key_height, walk_tree, Commit, Entry, RepoError, Repository};
+pub use mst::{
+    build_tree, common_prefix_len, key_error, key_height, walk_tree, Commit, Entry, RepoError,
+    Repository, MAX_RECORD_SIZE,
+};
 
 use crate::types::{AtIdentifier, AtUri, Blob, Cid, Did, RecordKey, Unknown};
 use crate::xrpc::{
