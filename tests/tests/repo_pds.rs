@@ -11,6 +11,11 @@
 //!   and decodes into its type, equal to what was sent.
 //! - Blobs: a PNG and a 2 MB binary uploaded with their MIME types, a post embedding the PNG,
 //!   getBlob giving back the same bytes and type; a blob over the PDS's limit is a clear error.
+//! - 40 records in five collections whose NSIDs extend one another (`com.atlex.test.repo`,
+//!   `.repo.issue`, `.repo.issue.comment`, `.repoz`, `.rep`), keyed by TIDs and by keys with
+//!   `-`, `.`, `:` and `~`: the getRepo export lists them in the tree's byte order, and every
+//!   one is found by `Repository::entry` (under the CID the PDS reported) and by
+//!   `Repository::record` (equal to what was sent).
 //! - 50 concurrent calls with an expired access token issued by the PDS (pds/server.mjs gives
 //!   accounts named `shortlived-*` one-second access tokens) make exactly one refreshSession,
 //!   counted on the wire.
@@ -76,6 +81,37 @@ mod own {
         }
     });
 }
+
+/// Record types of five collections whose NSIDs extend one another, so that their keys'
+/// order in the tree (`collection/rkey` as bytes: `.` sorts before `/`) is not the order of
+/// `(collection, rkey)`.
+#[cfg(atlex_official)]
+macro_rules! nested_collection {
+    ($module:ident, $nsid:tt) => {
+        mod $module {
+            atlex::lexicon!({
+                "lexicon": 1,
+                "id": $nsid,
+                "defs": { "main": { "type": "record", "key": "any", "record": {
+                    "type": "object", "required": ["text"],
+                    "properties": {
+                        "text": { "type": "string", "maxLength": 100 },
+                        "n": { "type": "integer" } } } } }
+            });
+        }
+    };
+}
+
+#[cfg(atlex_official)]
+nested_collection!(nested_repo, "com.atlex.test.repo");
+#[cfg(atlex_official)]
+nested_collection!(nested_issue, "com.atlex.test.repo.issue");
+#[cfg(atlex_official)]
+nested_collection!(nested_comment, "com.atlex.test.repo.issue.comment");
+#[cfg(atlex_official)]
+nested_collection!(nested_repoz, "com.atlex.test.repoz");
+#[cfg(atlex_official)]
+nested_collection!(nested_rep, "com.atlex.test.rep");
 
 #[cfg(atlex_official)]
 mod pds {
@@ -620,6 +656,108 @@ mod pds {
             car.bytes.len(),
             repo.entries().len()
         );
+    }
+
+    /// What [`records_in_collections_that_extend_one_another`] wrote: collection, rkey, the
+    /// CID the PDS reported, the value.
+    type Nested = Vec<(String, String, String, Value)>;
+
+    /// Writes eight records of `R`: half with keys the PDS makes (TIDs), half with keys whose
+    /// characters sort around `/` and `.`.
+    async fn write_eight<R: Record, C: atlex::xrpc::XrpcClient>(
+        records: &Records<'_, C>,
+        written: &mut Nested,
+    ) {
+        let mut cids = Vec::new();
+        for i in 0..8usize {
+            let value = json!({"$type": R::NSID, "text": format!("{} {i}", R::NSID), "n": i});
+            let record: R = typed(value.clone());
+            let rkey: Option<RecordKey> = match i % 2 {
+                0 => None,
+                _ => Some(["a-b", "a.b", "a:b", "Z~1"][i / 2].parse().unwrap()),
+            };
+            let w = create(records, &record, rkey.as_ref(), &mut cids).await;
+            written.push((
+                R::NSID.to_owned(),
+                w.rkey().unwrap().to_string(),
+                w.cid.to_string(),
+                value,
+            ));
+        }
+        assert!(cids.iter().all(|(a, b)| a == b), "{cids:?}");
+    }
+
+    /// How many of the records of `R` in `written` the repository finds by key: through
+    /// `entry` (under the CID the PDS reported) and through `record` (equal to what was
+    /// sent).
+    fn found<R: Record>(repo: &Repository, written: &Nested) -> (usize, usize) {
+        let (mut by_entry, mut by_record) = (0, 0);
+        for (collection, rkey, cid, value) in written.iter().filter(|w| w.0 == R::NSID) {
+            if repo
+                .entry(collection, rkey)
+                .is_some_and(|e| e.cid.as_str() == cid && e.collection.as_str() == collection)
+            {
+                by_entry += 1;
+            }
+            let got: Option<R> = repo.record::<R>(rkey).expect("the record decodes");
+            if got.is_some_and(|r| &serde_json::to_value(r).unwrap() == value) {
+                by_record += 1;
+            }
+        }
+        (by_entry, by_record)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn records_in_collections_that_extend_one_another() {
+        use super::{nested_comment, nested_issue, nested_rep, nested_repo, nested_repoz};
+        use nested_comment::com::atlex::test::repo::issue::comment;
+        use nested_issue::com::atlex::test::repo::issue;
+        use nested_rep::com::atlex::test::rep;
+        use nested_repo::com::atlex::test::repo;
+        use nested_repoz::com::atlex::test::repoz;
+        let Some(pds) = pds_url() else {
+            return;
+        };
+        let session = session(&pds);
+        let did = account(&pds, &session, "nest").await;
+        let records = Records::of_session(&session).unwrap();
+        let mut written = Nested::new();
+        write_eight::<repo::Record, _>(&records, &mut written).await;
+        write_eight::<issue::Record, _>(&records, &mut written).await;
+        write_eight::<comment::Record, _>(&records, &mut written).await;
+        write_eight::<repoz::Record, _>(&records, &mut written).await;
+        write_eight::<rep::Record, _>(&records, &mut written).await;
+
+        // The PDS's export: its tree holds the 40 records in the order of their keys' bytes.
+        let car = atlex::repo::get_repo(&session, &did).await.unwrap();
+        let export = Repository::from_car(car.bytes.clone()).unwrap();
+        let keys: Vec<String> = export
+            .entries()
+            .iter()
+            .map(|e| format!("{}/{}", e.collection, e.rkey))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted, "the tree's order is the keys' byte order");
+        assert_eq!(keys.len(), 40);
+        let counts = [
+            found::<repo::Record>(&export, &written),
+            found::<issue::Record>(&export, &written),
+            found::<comment::Record>(&export, &written),
+            found::<repoz::Record>(&export, &written),
+            found::<rep::Record>(&export, &written),
+        ];
+        let by_entry: usize = counts.iter().map(|c| c.0).sum();
+        let by_record: usize = counts.iter().map(|c| c.1).sum();
+        println!(
+            "getRepo with five nested collections: {} records written; found by entry() {by_entry}, by record() {by_record}",
+            written.len()
+        );
+        assert_eq!(written.len(), 40);
+        assert_eq!(by_entry, 40, "found by entry(): {counts:?}");
+        assert_eq!(by_record, 40, "found by record(): {counts:?}");
+        assert!(export.entry("com.atlex.test.repo", "nothing").is_none());
+        assert!(export.entry("com.atlex.test.re", "a-b").is_none());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
