@@ -178,8 +178,12 @@ pub struct Entry {
 }
 
 /// A node of the Merkle Search Tree: `l` and each entry's `t` must be present, `null` or a
-/// link (as `@atproto/repo` reads them; the canonical encoding always writes them).
+/// link (as `@atproto/repo` reads them; the canonical encoding always writes them), and
+/// nothing else: a node with a field more is not the node its entries make, so the tree
+/// would not be the one its keys and values determine (the spec requires that the root CID
+/// be reproducible from them).
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Node {
     #[serde(deserialize_with = "nullable")]
     l: Option<CidLink>,
@@ -187,6 +191,7 @@ struct Node {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NodeEntry {
     p: u64,
     k: DataBytes,
@@ -543,7 +548,7 @@ fn walk(root: &CidLink, blocks: &HashMap<::cid::Cid, Bytes>) -> Result<Vec<Entry
 ///
 /// The tree is checked against the rules of the repository spec, as `@atproto/repo` reads
 /// it: every node decodes, with `l` and each entry's `t` present (`null` or a link to a
-/// DAG-CBOR block); every key is a valid tree key ([`key_error`]: not empty, `collection/rkey`
+/// DAG-CBOR block) and no other field (the tree must be the one its entries build); every key is a valid tree key ([`key_error`]: not empty, `collection/rkey`
 /// in the allowed characters, at most 1024 bytes); each entry's `p` is exactly the prefix its
 /// key shares with the key before it in the node (0 for the first: the compression is
 /// mandatory and whole, so that the tree has one encoding); keys strictly increase across
@@ -878,6 +883,24 @@ mod tests {
         let no_t = written(true, false);
         let e = walk_err(&no_t.0, &[&no_t]);
         assert!(e.contains("missing field `t`"), "{e}");
+        // A field more, in the node or in an entry: not the node its entries make.
+        for (at_node, field) in [(true, "lx"), (false, "x")] {
+            let mut m = crate::types::DataMap::new();
+            let mut e = entry(true);
+            if !at_node {
+                if let crate::types::Data::Object(e) = &mut e {
+                    e.insert(field.into(), "".into());
+                }
+            }
+            m.insert("e".into(), crate::types::Data::Array(vec![e]));
+            m.insert("l".into(), crate::types::Data::Null);
+            if at_node {
+                m.insert(field.into(), "".into());
+            }
+            let extra = block(cbor::to_vec(&crate::types::Data::Object(m)).unwrap());
+            let e = walk_err(&extra.0, &[&extra]);
+            assert!(e.contains(&format!("unknown field `{field}`")), "{e}");
+        }
         // A subtree linked as raw bytes, not DAG-CBOR (the block is there under that CID).
         let leaf = node(None, &[(0, &key_at(0, 0), None)]);
         let raw_link =
