@@ -11,6 +11,15 @@
 //!   missing, shared or wrong blocks, fields removed or added), then every block that links
 //!   to it rehashed up to a new root, so the damage reaches the tree walk.
 //!
+//! Every result is checked, not only for panics: what the untyped reader accepts passes the
+//! strict check and reads back from its JSON; what the typed reader accepts is accepted from
+//! JSON too; the sync and the async CAR reader give the same blocks or the same error on
+//! every input, `from_car` and `from_car_stream` the same repository; an accepted
+//! repository's tree is the canonical tree of its entries and each record that decodes
+//! re-hashes to its CID; a frame's decoded records re-hash to their ops' CIDs. The counts
+//! of each outcome are asserted within bounds that a reader refusing (or accepting)
+//! everything would break.
+//!
 //! `ATLEX_FUZZ_SEED` and `ATLEX_FUZZ_INPUTS` change the seed and the count of each run.
 
 use atlex::car;
@@ -335,6 +344,12 @@ fn the_cbor_reader_never_panics_and_round_trips_what_it_accepts() {
                 "Unknown round trip of {}",
                 hex(&input)
             );
+            // What the untyped reader accepts is data-model data: the strict check and Data
+            // accept it, and it reads back from its JSON as the same value.
+            assert!(checked.is_ok() && as_data.is_ok(), "{}", hex(&input));
+            let again = Unknown::try_from(u.to_json())
+                .unwrap_or_else(|e| panic!("its JSON is refused ({e}): {}", hex(&input)));
+            assert_eq!(&again, u, "{}", hex(&input));
             unknown_ok += 1;
         }
         if let Ok(t) = &as_thing {
@@ -344,6 +359,14 @@ fn the_cbor_reader_never_panics_and_round_trips_what_it_accepts() {
                 "typed round trip of {}",
                 hex(&input)
             );
+            // A record accepted from CBOR is accepted from JSON too, as the same record.
+            assert!(checked.is_ok(), "{}", hex(&input));
+            let json = serde_json::to_value(t).unwrap();
+            let again: thing::Record = serde_json::from_value(json)
+                .unwrap_or_else(|e| panic!("its JSON is refused ({e}): {}", hex(&input)));
+            atlex::Validate::validate(&again)
+                .unwrap_or_else(|e| panic!("its JSON is invalid ({e}): {}", hex(&input)));
+            assert_eq!(&again, t, "{}", hex(&input));
             typed_ok += 1;
         }
         if as_data.is_err() && as_unknown.is_err() && as_thing.is_err() {
@@ -359,7 +382,11 @@ fn the_cbor_reader_never_panics_and_round_trips_what_it_accepts() {
     );
     assert!(
         inputs < 1000
-            || (data_ok > inputs / 100 && typed_ok > inputs / 200 && refused > inputs / 4),
+            || (data_ok > inputs / 100
+                && unknown_ok > inputs / 100
+                && typed_ok > inputs / 200
+                && refused > inputs / 4
+                && data_ok < inputs / 2),
         "the mutations should reach both sides of every reader"
     );
 }
@@ -402,6 +429,67 @@ fn write_car(root: &CidLink, blocks: &[(CidLink, Vec<u8>)]) -> Vec<u8> {
         })
         .collect();
     car::write(std::slice::from_ref(root), &blocks)
+}
+
+/// Everything a CAR holds, read by the sync reader: roots and blocks, or the first error.
+fn read_car(input: &[u8]) -> Result<(Vec<CidLink>, Vec<car::Block>), car::CarError> {
+    let r = car::CarReader::new(input.to_vec())?;
+    let roots = r.roots().to_vec();
+    Ok((roots, r.collect::<Result<_, _>>()?))
+}
+
+/// The same, read by the async reader.
+async fn read_car_async(input: &[u8]) -> Result<(Vec<CidLink>, Vec<car::Block>), car::CarError> {
+    let mut r = car::AsyncCarReader::new(input).await?;
+    let roots = r.roots().to_vec();
+    let mut blocks = Vec::new();
+    while let Some(b) = r.next_block().await? {
+        blocks.push(b);
+    }
+    Ok((roots, blocks))
+}
+
+/// Checks a repository the reader accepted: its entries are in the tree's order (the bytes of
+/// `collection/rkey`), the tree is the one its entries build (the walk accepts only the
+/// canonical tree), and every record that decodes writes back the bytes of its CID. Returns
+/// how many records decoded.
+fn accepted_repository(repo: &Repository, input: &[u8]) -> usize {
+    let keys: Vec<Vec<u8>> = repo
+        .entries()
+        .iter()
+        .map(|e| format!("{}/{}", e.collection, e.rkey).into_bytes())
+        .collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "entries out of order: {}",
+        hex(input)
+    );
+    let (root, _) = build_tree(
+        keys.iter()
+            .cloned()
+            .zip(repo.entries().iter().map(|e| e.cid.clone())),
+    )
+    .unwrap();
+    assert_eq!(
+        &root,
+        &repo.commit().data,
+        "an accepted tree that is not the canonical tree of its entries: {}",
+        hex(input)
+    );
+    let mut decoded = 0;
+    for e in repo.entries() {
+        let (u, t) = no_panic("Repository::decode", input, || {
+            (repo.decode::<Unknown>(e), repo.decode::<thing::Record>(e))
+        });
+        if let Ok(u) = u {
+            assert_eq!(cbor::cid(&u).unwrap(), e.cid, "{}", hex(input));
+            decoded += 1;
+        }
+        if let Ok(t) = t {
+            assert_eq!(cbor::cid(&t).unwrap(), e.cid, "{}", hex(input));
+        }
+    }
+    decoded
 }
 
 /// Replaces every link `from` with `to` inside `d`.
@@ -513,6 +601,8 @@ fn the_car_and_repository_reader_never_panics() {
         .build()
         .unwrap();
     let (mut ok, mut car_errors, mut other_errors, mut ran) = (0usize, 0usize, 0usize, 0usize);
+    let (mut agreed, mut streamed, mut records_read, mut cars_read) =
+        (0usize, 0usize, 0usize, 0usize);
     let mut i = 0;
     while ran < inputs {
         i += 1;
@@ -563,24 +653,46 @@ fn the_car_and_repository_reader_never_panics() {
                 blocks.into_iter().map(|(c, _, b)| (c, b)).collect();
             write_car(&root, &plain)
         };
+        // The sync and the async CAR reader read the same blocks, or fail with the same error
+        // at the same offset.
+        let sync = no_panic("CarReader", &input, || read_car(&input));
+        let asynchronous = no_panic("AsyncCarReader", &input, || {
+            rt.block_on(read_car_async(&input))
+        });
+        assert_eq!(
+            sync,
+            asynchronous,
+            "sync and async readers differ on {}",
+            hex(&input)
+        );
+        agreed += 1;
+        if sync.is_ok() {
+            cars_read += 1;
+        }
         let result = no_panic("Repository::from_car", &input, || {
             Repository::from_car(input.clone())
         });
+        if i % 10 == 0 {
+            // Read from a stream, the repository is the same, or the same error.
+            let stream = no_panic("Repository::from_car_stream", &input, || {
+                rt.block_on(Repository::from_car_stream(&input[..]))
+            });
+            match (&result, &stream) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!((a.commit_cid(), a.entries()), (b.commit_cid(), b.entries()))
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b),
+                _ => panic!(
+                    "from_car {result:?} and from_car_stream {stream:?} differ on {}",
+                    hex(&input)
+                ),
+            }
+            streamed += 1;
+        }
         match result {
             Ok(repo) => {
                 ok += 1;
-                let entries = repo.entries();
-                assert!(entries
-                    .windows(2)
-                    .all(|w| (&w[0].collection, &w[0].rkey) < (&w[1].collection, &w[1].rkey)));
-                for e in entries {
-                    let _ = no_panic("Repository::decode", &input, || {
-                        (
-                            repo.decode::<Unknown>(e).is_ok(),
-                            repo.decode::<thing::Record>(e).is_ok(),
-                        )
-                    });
-                }
+                records_read += accepted_repository(&repo, &input);
             }
             Err(atlex::repo::RepoError::Car(_)) => car_errors += 1,
             Err(e) => {
@@ -588,23 +700,21 @@ fn the_car_and_repository_reader_never_panics() {
                 other_errors += 1;
             }
         }
-        if i % 10 == 0 {
-            no_panic("AsyncCarReader", &input, || {
-                rt.block_on(async {
-                    if let Ok(mut r) = car::AsyncCarReader::new(&input[..]).await {
-                        while let Ok(Some(_)) = r.next_block().await {}
-                    }
-                })
-            });
-        }
         ran += 1;
     }
     println!(
-        "CAR and repository reader: {ran} inputs (seed {seed:#x}); read {ok}, refused as CAR {car_errors}, refused as repository (commit, tree, blocks) {other_errors}; no panic"
+        "CAR and repository reader: {ran} inputs (seed {seed:#x}); read {ok} ({records_read} records decoded and re-hashed), refused as CAR {car_errors}, refused as repository (commit, tree, blocks) {other_errors}; sync and async CAR readers agree on {agreed} ({cars_read} read whole), from_car and from_car_stream on {streamed}; no panic"
     );
+    assert_eq!(agreed, ran);
     assert!(
         inputs < 1000
-            || (car_errors > inputs / 20 && other_errors > inputs / 20 && ok > inputs / 100),
+            || (car_errors > inputs / 20
+                && other_errors > inputs / 20
+                && ok > inputs / 100
+                && ok < inputs / 2
+                && records_read > ok
+                && cars_read > car_errors / 10
+                && streamed >= ran / 10),
         "the mutations should reach the CAR reader, the tree walk and success"
     );
 }
@@ -716,6 +826,7 @@ fn the_frame_decoder_never_panics() {
     }
     let (mut messages, mut commits, mut ops_read, mut error_frames, mut refused) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut records_read = 0usize;
     for i in 0..inputs {
         let input = mutate(&mut rng, &seeds[i % seeds.len()]);
         let frame = bytes::Bytes::from(input.clone());
@@ -730,6 +841,19 @@ fn the_frame_decoder_never_panics() {
                     let ops = no_panic("record_ops", &input, || {
                         atlex::stream::record_ops::<AnyRecord>(c)
                     });
+                    assert!(ops.len() <= c.ops.len(), "{}", hex(&input));
+                    for op in &ops {
+                        // A record that decodes came from the block of its CID, and writes
+                        // those bytes back.
+                        if let (Some(cid), Some(Ok(record))) = (&op.cid, &op.record) {
+                            let again = match record {
+                                AnyRecord::ComExampleFuzzThing(t) => cbor::cid(&**t),
+                                AnyRecord::Unknown(u) => cbor::cid(u),
+                            };
+                            assert_eq!(&again.unwrap(), cid, "{}", hex(&input));
+                            records_read += 1;
+                        }
+                    }
                     ops_read += ops.len();
                 }
             }
@@ -741,10 +865,18 @@ fn the_frame_decoder_never_panics() {
         }
     }
     println!(
-        "frame decoder: {inputs} inputs (seed {seed:#x}); messages {messages} (commits {commits}, {ops_read} ops read), error frames {error_frames}, refused {refused}; no panic"
+        "frame decoder: {inputs} inputs (seed {seed:#x}); messages {messages} (commits {commits}, {ops_read} ops read, {records_read} records decoded and re-hashed), error frames {error_frames}, refused {refused}; no panic"
     );
+    assert_eq!(messages + error_frames + refused, inputs);
     assert!(
         inputs < 1000
-            || (messages > inputs / 100 && commits > inputs / 200 && refused > inputs / 4)
+            || (messages > inputs / 100
+                && messages < inputs / 2
+                && commits > inputs / 200
+                && ops_read > commits / 2
+                && records_read > ops_read / 4
+                && error_frames > inputs / 1000
+                && refused > inputs / 4),
+        "the mutations should reach messages, commits with ops, error frames and refusals"
     );
 }
