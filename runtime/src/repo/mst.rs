@@ -902,10 +902,21 @@ mod tests {
             assert!(e.contains(&format!("unknown field `{field}`")), "{e}");
         }
         // A subtree linked as raw bytes, not DAG-CBOR (the block is there under that CID).
-        let leaf = node(None, &[(0, &key_at(0, 0), None)]);
+        let (low, top) = (key_at(0, 0), key_at(1, 0));
+        let leaf = node(None, &[(0, &low, None)]);
         let raw_link =
             CidLink::from_cid(&::cid::Cid::new_v1(cbor::RAW, *leaf.0.as_binary().hash()));
-        let root = node(Some(&raw_link), &[(0, &key_at(1, 0), None)]);
+        let linked = |link: &CidLink| {
+            if low < top {
+                node(Some(link), &[(0, &top, None)])
+            } else {
+                node(None, &[(0, &top, Some(link))])
+            }
+        };
+        // Linked as DAG-CBOR, the tree reads.
+        let root = linked(&leaf.0);
+        assert_eq!(walk_ok(&root.0, &[&root, &leaf]).len(), 2);
+        let root = linked(&raw_link);
         let raw_leaf = (raw_link.clone(), leaf.1.clone());
         let e = walk_err(&root.0, &[&root, &raw_leaf]);
         assert!(e.contains("codec 0x55"), "{e}");
