@@ -990,6 +990,18 @@ mod tests {
         let (_, bytes) = node(Some(&fake), &[(0, &key_at(1, 0), None)]);
         let e = walk_err(&fake, &[&(fake.clone(), bytes)]);
         assert!(e.contains("reached twice"), "{e}");
+        // A subtree linked twice, on both sides of a key: a tree of blocks whose hashes are
+        // right, but not a tree.
+        // `com.example.a/..` sorts before the `com.example.t/..` key above it.
+        let low: Vec<u8> = (0..)
+            .map(|i| format!("com.example.a/k{i}").into_bytes())
+            .find(|k| key_height(k) == 0)
+            .unwrap();
+        let top = key_at(1, 0);
+        let shared = node(None, &[(0, &low, None)]);
+        let root = node(Some(&shared.0), &[(0, &top, Some(&shared.0))]);
+        let e = walk_err(&root.0, &[&root, &shared]);
+        assert!(e.contains("reached twice"), "{e}");
     }
 
     /// A commit as data, with `edit` applied.
