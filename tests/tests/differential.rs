@@ -403,6 +403,25 @@ mod differential {
             bound: 15,
         },
         Divergence {
+            name: "link-cid-outside-the-data-model-accepted-by-reference",
+            why: "atproto data model spec, Link and CID Formats: the CID of a link is a CIDv1 with codec dag-cbor (0x71) or raw (0x55) and a 32-byte sha-256 hash; the TS validator takes any CID in `$link` (here dag-pb, 0x70, a valid `cid` string)",
+            matches: |c| {
+                c.atlex_stricter()
+                    && c.atlex.decode_error().is_some_and(|e| e.contains("a link's CID must"))
+                    && refused_value(c).is_some_and(|v| {
+                        links(c.doc).any(|l| l == v)
+                            && cid::Cid::try_from(v.as_str()).is_ok_and(|cid| {
+                                let hash = cid.hash();
+                                cid.version() == cid::Version::V1
+                                    && !(matches!(cid.codec(), 0x71 | 0x55)
+                                        && hash.code() == 0x12
+                                        && hash.size() == 32)
+                            })
+                    })
+            },
+            bound: 60,
+        },
+        Divergence {
             name: "cidv0-accepted-by-reference",
             why: "shared/DESIGN.md section 6; interop syntax/cid_syntax_invalid.txt \"old CIDv0 not supported\" (QmbWqx...)",
             matches: |c| {
@@ -1417,6 +1436,13 @@ mod differential {
         "bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a",
         "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
     ];
+    /// The CIDs of `RECORD_CIDS` that a link may hold (the last one there, dag-pb, is a valid
+    /// `cid` string but not a link the data model allows).
+    const LINK_CIDS: &[&str] = &[
+        "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+        "bafyreiclp443lavogvhj3d2ob2cxbfuscni2k5jk7bebjzg7khl3esabwq",
+        "bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a",
+    ];
     const BLOB_CIDS: &[&str] = &[
         "bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy",
         "bafkreiccldh766hwcnuxnf2wh6jgzepf2nlu2lvcllt63eww5p6chi4ity",
@@ -1811,7 +1837,7 @@ mod differential {
             doc["bytes"] = json!({ "$bytes": base64(&random_bytes(rng, n)) });
         }
         if rng.percent(p) {
-            doc["cid-link"] = json!({ "$link": *rng.pick(RECORD_CIDS) });
+            doc["cid-link"] = json!({ "$link": *rng.pick(LINK_CIDS) });
         }
         if rng.percent(p) {
             doc["blob"] = blob(
@@ -2011,7 +2037,7 @@ mod differential {
             3 => json!(1.25),
             4 => json!(3.0),
             5 => json!("str"),
-            6 => json!({ "$link": *rng.pick(RECORD_CIDS) }),
+            6 => json!({ "$link": *rng.pick(LINK_CIDS) }),
             7 => json!({ "$link": "not-a-cid" }),
             8 => json!({ "$bytes": "aGVsbG8" }),
             9 => blob(rng, IMAGE_MIMES, 100),
