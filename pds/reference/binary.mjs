@@ -217,8 +217,9 @@ const ops = {
   /** `{car, did?, didKey?}`: a repository export verified with verifyRepoCar (every block's
    * hash, the commit's did, its signature when `didKey` is given, every record's block
    * present), then loaded with Repo.load: its `root`, `commit` (did, version, rev, data,
-   * prev), `records` (collection, rkey, cid, value) in tree order, and `creates` (how many
-   * records verifyRepoCar listed). */
+   * prev), `records` (collection, rkey, cid, value) in tree order, `rebuilt` (the root of
+   * the reference's own tree of those records) and `creates` (how many records
+   * verifyRepoCar listed). */
   'repo.read': async ({ car, did, didKey }) => {
     const bytes = unb64(car)
     const verified = await verifyRepoCar(bytes, did ?? undefined, didKey ?? undefined)
@@ -229,10 +230,12 @@ const ops = {
       records.push({ collection: r.collection, rkey: r.rkey, cid: r.cid.toString(), value: r.record })
     }
     const c = loaded.commit
+    const rebuilt = await treeOf(records.map((r) => [`${r.collection}/${r.rkey}`, r.cid]))
     return {
       root: root.toString(),
       commit: { did: c.did, version: c.version, rev: c.rev, data: c.data.toString(), prev: c.prev ? c.prev.toString() : null },
       records,
+      rebuilt: (await rebuilt.getPointer()).toString(),
       creates: verified.creates.length,
     }
   },
