@@ -29,9 +29,10 @@
 //!   through atlex) read by both, the reference checking its signature against the account's
 //!   DID document.
 //!
-//! Every test also hands the reference inputs corrupted on purpose (a flipped byte, keys in
-//! bytewise order from a hand-written encoder, a missing node, a commit changed after signing)
-//! and asserts that each is caught, so that the comparisons are seen to be able to fail.
+//! The DAG-CBOR, tree, CAR and repository tests also hand over inputs corrupted on purpose (a
+//! flipped byte, keys in bytewise order from a hand-written encoder, a missing node, a commit
+//! changed after signing) and assert that each is caught, so that the comparisons are seen to
+//! be able to fail.
 //! Counts are printed and asserted: cases run equal cases agreed, and cases run are at least
 //! a floor.
 //!
