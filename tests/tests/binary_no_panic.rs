@@ -706,16 +706,21 @@ fn the_frame_decoder_never_panics() {
         Some("too far"),
     ));
     seeds.push(atlex::stream::encode_error_frame("Other", None));
-    // Every seed decodes as what it is.
-    for s in &seeds {
+    // Every seed decodes as what it is: a message, or an error frame with its name and message.
+    let n = seeds.len();
+    for (i, s) in seeds.iter().enumerate() {
         let r = atlex::stream::decode_frame::<ev::Method>(&bytes::Bytes::from(s.clone()));
-        assert!(
-            r.is_ok() || matches!(r, Err(atlex::Error::Xrpc(_))),
-            "{r:?}"
-        );
+        match r {
+            Ok(Some(_)) if i < n - 2 => {}
+            Err(atlex::Error::Xrpc(e)) if i >= n - 2 => assert_eq!(
+                (e.name.as_str(), e.message.as_deref()),
+                [("FutureCursor", Some("too far")), ("Other", None)][i + 2 - n]
+            ),
+            other => panic!("seed {i}: {other:?}"),
+        }
     }
-    let (mut messages, mut commits, mut ops_read, mut error_frames, mut refused) =
-        (0usize, 0usize, 0usize, 0usize, 0usize);
+    let (mut messages, mut commits, mut ops_read, mut error_frames, mut skipped, mut refused) =
+        (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
     for i in 0..inputs {
         let input = mutate(&mut rng, &seeds[i % seeds.len()]);
         let frame = bytes::Bytes::from(input.clone());
@@ -723,16 +728,29 @@ fn the_frame_decoder_never_panics() {
             atlex::stream::decode_frame::<ev::Method>(&frame)
         });
         match result {
-            Ok(f) => {
+            Ok(Some(f)) => {
                 messages += 1;
                 if let Some(c) = &f.commit {
                     commits += 1;
                     let ops = no_panic("record_ops", &input, || {
                         atlex::stream::record_ops::<AnyRecord>(c)
                     });
+                    // One item per op, in order, whatever the op's path.
+                    assert_eq!(ops.len(), c.ops.len(), "input {}", hex(&input));
+                    for (item, (action, path, _)) in ops.iter().zip(&c.ops) {
+                        match item {
+                            Ok(op) => assert_eq!(
+                                (&op.action, format!("{}/{}", op.collection, op.rkey)),
+                                (action, path.clone())
+                            ),
+                            Err(e) => assert!(e.to_string().contains(path.as_str()), "{e}"),
+                        }
+                    }
                     ops_read += ops.len();
                 }
             }
+            // An op the stream skips: neither 1 nor -1.
+            Ok(None) => skipped += 1,
             Err(atlex::Error::Xrpc(_)) => error_frames += 1,
             Err(e) => {
                 assert!(!e.to_string().is_empty());
@@ -741,10 +759,16 @@ fn the_frame_decoder_never_panics() {
         }
     }
     println!(
-        "frame decoder: {inputs} inputs (seed {seed:#x}); messages {messages} (commits {commits}, {ops_read} ops read), error frames {error_frames}, refused {refused}; no panic"
+        "frame decoder: {inputs} inputs (seed {seed:#x}); messages {messages} (commits {commits}, {ops_read} ops read, one item per op), error frames {error_frames}, skipped ops {skipped}, refused {refused}; no panic"
     );
     assert!(
         inputs < 1000
-            || (messages > inputs / 100 && commits > inputs / 200 && refused > inputs / 4)
+            || (messages > inputs / 100
+                && commits > inputs / 200
+                && ops_read > inputs / 200
+                && error_frames > inputs / 1000
+                && skipped > 0
+                && refused > inputs / 4),
+        "the mutations reach every outcome"
     );
 }

@@ -126,7 +126,9 @@ mod firehose {
         assert_eq!(c.ops.len(), 1, "{:?}", c.ops);
         assert_eq!(e.ops.len(), 1);
         let op = &c.ops[0];
-        let typed = &e.ops[0];
+        let typed = e.ops[0]
+            .as_ref()
+            .unwrap_or_else(|e| panic!("op {}: {e}", op.path));
         assert_eq!(op.path, format!("{}/{}", typed.collection, typed.rkey));
         assert_eq!(
             op.cid.as_ref().map(|c| c.to_string()),
