@@ -290,17 +290,17 @@ async fn an_unknown_message_type_is_kept_whole_and_big_frames_are_refused() {
 }
 
 #[cfg(atlex_official)]
-mod labels {
+mod official {
     atlex::lexicon! {
         path = "${ATLEX_LEXICONS_DIR}",
-        include = ["com.atproto.label.subscribeLabels"],
+        include = ["com.atproto.label.subscribeLabels", "com.atproto.sync.subscribeRepos"],
     }
 }
 
 #[cfg(atlex_official)]
 #[tokio::test]
 async fn subscribe_labels_with_typed_labels() {
-    use labels::com::atproto::label::{defs, subscribe_labels};
+    use official::com::atproto::label::{defs, subscribe_labels};
     let make = |seq: i64| {
         let label = defs::Label {
             neg: Some(seq % 2 == 0),
@@ -761,4 +761,266 @@ async fn a_consumer_outlives_its_relay_restarting() {
         "relay back: ticks 6 to 12 resumed from the cursor over {} connections in all",
         connections.load(Ordering::SeqCst)
     );
+}
+
+// -------------------------------------------------------------------------------------------
+// The reference client against an atlex server.
+
+/// Runs pds/reference/subscribe.mjs against `url` (from `cursor`): its JSON lines, or `None`
+/// after a skip when Node or the reference packages are not installed.
+#[cfg(atlex_official)]
+fn reference_client(url: &str, cursor: Option<i64>) -> Option<Vec<serde_json::Value>> {
+    let node = atlex_tests::reference_node("@atproto/xrpc-server")?;
+    let script = atlex_tests::workspace().join("pds/reference/subscribe.mjs");
+    let mut command = std::process::Command::new(&node);
+    command.arg(script).arg(url);
+    if let Some(c) = cursor {
+        command.arg(c.to_string());
+    }
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", node.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "subscribe.mjs failed: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+            .collect(),
+    )
+}
+
+#[cfg(atlex_official)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_client_reads_what_an_atlex_server_sends() {
+    use atlex::car::{self, Block};
+    use atlex::cbor;
+    use atlex::types::Data;
+    use official::com::atproto::sync::subscribe_repos;
+    use serde_json::json;
+
+    let did = "did:plc:abcdefghijklmnopqrstuvwx";
+    let rev = "3l3qo2vutsw2b";
+    // A post and a commit as blocks, in a CAR whose root is the commit.
+    let post = json!({
+        "$type": "app.bsky.feed.post",
+        "text": "héllo from atlex ✨",
+        "langs": ["en", "ja"],
+        "createdAt": "2026-11-30T12:00:00.000Z",
+    });
+    let post_bytes = cbor::to_vec(&serde_json::from_value::<Data>(post.clone()).unwrap()).unwrap();
+    let post_cid = cbor::cid_of(cbor::DAG_CBOR, &post_bytes);
+    let tree_cid = cbor::cid_of(cbor::DAG_CBOR, b"\xa2\x61\x65\x80\x61\x6c\xf6");
+    let commit = json!({
+        "did": did, "version": 3, "data": { "$link": tree_cid.to_string() }, "rev": rev,
+        "prev": null, "sig": { "$bytes": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw" },
+    });
+    let commit_bytes = cbor::to_vec(&serde_json::from_value::<Data>(commit).unwrap()).unwrap();
+    let commit_cid = cbor::cid_of(cbor::DAG_CBOR, &commit_bytes);
+    let blocks = |with_post: bool| {
+        let mut list = vec![Block {
+            cid: commit_cid.clone(),
+            data: commit_bytes.clone().into(),
+        }];
+        if with_post {
+            list.push(Block {
+                cid: post_cid.clone(),
+                data: post_bytes.clone().into(),
+            });
+        }
+        let car = car::write(std::slice::from_ref(&commit_cid), &list);
+        json!({ "$bytes": base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, car) })
+    };
+    let nsid = "com.atproto.sync.subscribeRepos";
+    // The messages, as the reference should read them (its JSON form, $type included).
+    let expected = vec![
+        json!({
+            "$type": format!("{nsid}#commit"), "seq": 11, "rebase": false, "tooBig": false,
+            "repo": did, "commit": { "$link": commit_cid.to_string() }, "rev": rev, "since": null,
+            "blocks": blocks(true),
+            "ops": [
+                { "action": "create", "path": "app.bsky.feed.post/3l3qo2vuowo2b", "cid": { "$link": post_cid.to_string() } },
+                { "action": "delete", "path": "app.bsky.feed.post/3l3qo2vuoxx2b", "cid": null },
+            ],
+            "blobs": [], "prevData": { "$link": tree_cid.to_string() },
+            "time": "2026-11-30T12:00:01.000Z",
+        }),
+        json!({
+            "$type": format!("{nsid}#identity"), "seq": 12, "did": did,
+            "handle": "alice.example.com", "time": "2026-11-30T12:00:02.000Z",
+        }),
+        json!({
+            "$type": format!("{nsid}#account"), "seq": 13, "did": did, "active": false,
+            "status": "takendown", "time": "2026-11-30T12:00:03.000Z",
+        }),
+        json!({
+            "$type": format!("{nsid}#sync"), "seq": 14, "did": did, "rev": rev,
+            "blocks": blocks(false), "time": "2026-11-30T12:00:04.000Z",
+        }),
+        json!({
+            "$type": format!("{nsid}#info"), "name": "OutdatedCursor",
+            "message": "Requested cursor exceeded limit. Possibly missing events",
+        }),
+    ];
+    let messages: Vec<subscribe_repos::Message> = expected
+        .iter()
+        .map(|m| serde_json::from_value(m.clone()).unwrap_or_else(|e| panic!("{m}: {e}")))
+        .collect();
+
+    // The server: a cursor in the future is FutureCursor; otherwise the messages, then the
+    // stream's end with ConsumerTooSlow.
+    let router = Router::new().subscription(
+        subscribe_repos::Method,
+        move |req: XrpcRequest<subscribe_repos::Params, ()>| {
+            let messages = messages.clone();
+            async move {
+                let items: Vec<Result<_, ServerError<subscribe_repos::Error>>> =
+                    if req.params.cursor.is_some_and(|c| c > 1000) {
+                        vec![Err(subscribe_repos::Error::FutureCursor(Some(
+                            "Cursor in the future.".into(),
+                        ))
+                        .into())]
+                    } else {
+                        let mut items: Vec<_> = messages.into_iter().map(Ok).collect();
+                        items.push(Err(subscribe_repos::Error::ConsumerTooSlow(Some(
+                            "Stream consumer too slow".into(),
+                        ))
+                        .into()));
+                        items
+                    };
+                futures_util::stream::iter(items)
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    tokio::spawn(router.serve(listener));
+
+    let run = |cursor| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || reference_client(&url, cursor))
+    };
+    let Some(lines) = run(None).await.unwrap() else {
+        return;
+    };
+    for line in &lines {
+        assert!(
+            line.get("message").is_some() || line.get("error").is_some(),
+            "the reference refused something: {line}"
+        );
+    }
+    assert_eq!(lines.len(), expected.len() + 1, "{lines:#?}");
+    for (line, want) in lines.iter().zip(&expected) {
+        assert_eq!(&line["message"], want, "the reference read {line}");
+    }
+    // What @atproto/sync makes of them: the commit's ops with the record read from the CAR
+    // (its CIDs checked), the sync's root and rev, the account's status.
+    let ops = lines[0]["parsed"].as_array().expect("the commit's ops");
+    assert_eq!(ops.len(), 2, "{ops:?}");
+    assert_eq!(
+        (
+            &ops[0]["event"],
+            &ops[0]["collection"],
+            &ops[0]["rkey"],
+            &ops[0]["cid"],
+            &ops[0]["record"]
+        ),
+        (
+            &json!("create"),
+            &json!("app.bsky.feed.post"),
+            &json!("3l3qo2vuowo2b"),
+            &json!({ "$link": post_cid.to_string() }),
+            &post
+        )
+    );
+    assert_eq!(
+        (&ops[1]["event"], &ops[1]["rkey"]),
+        (&json!("delete"), &json!("3l3qo2vuoxx2b"))
+    );
+    assert_eq!(&lines[2]["parsed"]["status"], "takendown");
+    assert_eq!(&lines[2]["parsed"]["active"], false);
+    assert_eq!(
+        lines[3]["parsed"]["cid"],
+        json!({ "$link": commit_cid.to_string() })
+    );
+    assert_eq!(lines[3]["parsed"]["rev"], rev);
+    assert_eq!(
+        lines[5],
+        json!({ "error": "ConsumerTooSlow", "message": "Stream consumer too slow" })
+    );
+    // A connection-time error: the error frame first and alone.
+    let lines = run(Some(1_000_000))
+        .await
+        .unwrap()
+        .expect("ran once already");
+    assert_eq!(
+        lines,
+        [json!({ "error": "FutureCursor", "message": "Cursor in the future." })]
+    );
+    println!(
+        "reference client (@atproto/xrpc-server Subscription, @atproto/sync): 5 messages read and valid (#commit, #identity, #account, #sync, #info) with every field, 2 commit ops with 1 record from the CAR, the sync's root and rev; error frames ConsumerTooSlow and FutureCursor with their messages"
+    );
+}
+
+#[cfg(not(atlex_official))]
+#[test]
+fn the_reference_client_reads_what_an_atlex_server_sends() {
+    atlex_tests::skip(
+        "set ATLEX_LEXICONS_DIR for the build to run the reference client against an atlex server",
+    );
+}
+
+#[tokio::test]
+async fn a_subscription_route_answers_plain_http_and_bad_parameters_as_the_spec_says() {
+    let url = serve(Default::default()).await;
+    let http = reqwest::Client::new();
+    let route = format!("{url}/xrpc/com.example.ticks");
+    // A GET without the upgrade: 426 Upgrade Required, an XRPC error body, `Upgrade: websocket`.
+    let resp = http.get(&route).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 426);
+    assert_eq!(resp.headers()["upgrade"], "websocket");
+    let body: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["error"], "InvalidRequest");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("connect with a WebSocket"),
+        "{body}"
+    );
+    // Another method: 405.
+    let resp = http.post(&route).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 405);
+    // Bad parameters on a WebSocket: the error frame InvalidRequest, first and alone. (The
+    // client checks parameters itself: this one is built from a looser copy of the lexicon.)
+    let p = loose::com::example::ticks::Params { count: Some(-1) };
+    let mut events =
+        atlex::stream::subscribe::<loose::com::example::ticks::Method>(&url, &p, quick());
+    let err = match events.next().await {
+        Some(Err(e)) => e,
+        other => panic!("expected the error frame, got {other:?}"),
+    };
+    println!("bad parameters: {err}");
+    assert_eq!(err.xrpc_name(), Some("InvalidRequest"));
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(101));
+    assert!(err.to_string().contains("count"), "{err}");
+    assert!(
+        events.next().await.is_none(),
+        "the error frame ends the stream"
+    );
+}
+
+/// `com.example.ticks` with a `count` that takes any integer.
+mod loose {
+    atlex::lexicon!({ "lexicon": 1, "id": "com.example.ticks", "defs": {
+        "main": { "type": "subscription",
+            "parameters": { "type": "params", "properties": { "count": { "type": "integer" } } },
+            "message": { "schema": { "type": "union", "refs": ["#tick"] } } },
+        "tick": { "type": "object", "required": ["seq"], "properties": { "seq": { "type": "integer" } } }
+    } });
 }
