@@ -623,7 +623,6 @@ async fn unknown_ops_are_skipped_and_bad_frames_or_repeated_seqs_drop_the_connec
     while items.len() < 15 {
         items.push(next(&mut events).await);
     }
-    assert!(events.is_connected(), "connected while the server holds it");
     println!("frames: {items:#?}");
     let expected = [
         "tick 1",
@@ -656,6 +655,7 @@ async fn unknown_ops_are_skipped_and_bad_frames_or_repeated_seqs_drop_the_connec
         [None, Some("3"), Some("4"), Some("5"), Some("6"), Some("7")],
         "one connection per dropped one, each from the last delivered seq"
     );
+    assert!(events.is_connected(), "connected while the server holds it");
 }
 
 #[tokio::test]
@@ -715,13 +715,12 @@ async fn a_consumer_outlives_its_relay_restarting() {
         drop_after: Some(5),
         ..params(100)
     };
-    // The default options but for shorter waits: no retry limit.
+    // The default options (no retry limit) but for shorter waits.
     let options = atlex::stream::StreamOptions {
         backoff: Duration::from_millis(100),
         max_backoff: Duration::from_millis(200),
         ..Default::default()
     };
-    assert_eq!(options.max_retries, None, "no limit by default");
     let url = format!("http://{addr}");
     let mut events = atlex::stream::subscribe::<ticks::Method>(&url, &p, options);
     for seq in 1..=5 {
@@ -748,8 +747,12 @@ async fn a_consumer_outlives_its_relay_restarting() {
             "{gaps:?}"
         );
     }
-    let (min, max) = (gaps.iter().min().unwrap(), gaps.iter().max().unwrap());
-    assert!(*max - *min > Duration::from_millis(5), "jitter: {gaps:?}");
+    // Jitter: each wait is drawn between half the backoff and all of it (200 ms here, from
+    // the second failure on), so that not all of thirteen are near the top.
+    assert!(
+        gaps[1..].iter().any(|g| *g < Duration::from_millis(190)),
+        "jitter: {gaps:?}"
+    );
     // Back on the same address: the stream resumes from the cursor.
     let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
     tokio::spawn(ticks_router(connections.clone()).serve(listener));

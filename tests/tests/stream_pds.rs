@@ -121,7 +121,9 @@ mod firehose {
                 M::Identity(i) => i.did.as_str(),
                 M::Account(a) => a.did.as_str(),
                 M::Sync(s) => s.did.as_str(),
-                _ => "",
+                M::Info(_) => "",
+                // Every type the PDS sends is in the lexicon it was built with.
+                M::Unknown(u) => panic!("a message type the lexicon does not know: {u:?}"),
             };
             if about == did {
                 return e;

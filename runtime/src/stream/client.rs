@@ -440,7 +440,6 @@ impl<M: Subscription> State<M> {
                     self.failed();
                     return Some(Err(super::decode_error(
                         "a text frame: event streams send binary frames; reconnecting".into(),
-                        b"",
                     )));
                 }
                 Ok(Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_)))) => {
@@ -493,13 +492,10 @@ impl<M: Subscription> State<M> {
                         if seq <= last {
                             self.hang_up(Some(CloseCode::Policy)).await;
                             self.failed();
-                            return Some(Err(super::decode_error(
-                                format!(
-                                    "message seq {seq} is not after seq {last} (repeated or out \
+                            return Some(Err(super::decode_error(format!(
+                                "message seq {seq} is not after seq {last} (repeated or out \
                                      of order): not delivered; reconnecting from seq {last}"
-                                ),
-                                b"",
-                            )));
+                            ))));
                         }
                     }
                     if f.seq.is_some() {

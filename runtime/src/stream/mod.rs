@@ -274,12 +274,13 @@ pub struct Frame<Msg> {
     pub commit: Option<RawCommit>,
 }
 
-fn decode_error<E>(reason: String, frame: &[u8]) -> Error<E> {
+/// A frame that could not be read: the reason alone (a frame's bytes as text say nothing).
+fn decode_error<E>(reason: String) -> Error<E> {
     Error::Decode(DecodeError::new(
         StatusCode::SWITCHING_PROTOCOLS,
         Some("application/cbor"),
         reason,
-        frame,
+        b"",
     ))
 }
 
@@ -316,7 +317,7 @@ pub fn decode_frame<M: Subscription>(
 
 /// Reads one frame: see [`Read`].
 pub(crate) fn read_frame<M: Subscription>(frame: &Bytes) -> Read<M> {
-    let broken = |reason: String| Read::Broken(decode_error(reason, frame));
+    let broken = |reason: String| Read::Broken(decode_error(reason));
     let mut reader = cbor::de::Deserializer::new(frame);
     let header: Header = match serde::Deserialize::deserialize(&mut reader) {
         Ok(h) => h,
@@ -333,7 +334,7 @@ pub(crate) fn read_frame<M: Subscription>(frame: &Bytes) -> Read<M> {
         Some(_) => return broken("the frame body is not an object".into()),
     }
     if header.op == -1 {
-        return read_error_frame::<M>(body, frame);
+        return read_error_frame::<M>(body);
     }
     let Some(t) = header.t else {
         return broken("a message frame without `t` in its header".into());
@@ -349,7 +350,7 @@ pub(crate) fn read_frame<M: Subscription>(frame: &Bytes) -> Read<M> {
         Ok(_) => return broken(format!("bytes after the {tag} message")),
         // Not the lexicon's shape: is it DAG-CBOR at all?
         Err(e) => {
-            let error = decode_error(format!("the {tag} message: {e}"), frame);
+            let error = decode_error(format!("the {tag} message: {e}"));
             return match cbor::check(body) {
                 Ok(()) => Read::Invalid(error),
                 Err(_) => Read::Broken(error),
@@ -366,7 +367,7 @@ pub(crate) fn read_frame<M: Subscription>(frame: &Bytes) -> Read<M> {
     let view: BodyView<'_> =
         match serde::Deserialize::deserialize(&mut cbor::de::Deserializer::new_checked(body)) {
             Ok(v) => v,
-            Err(e) => return Read::Invalid(decode_error(format!("the {tag} message: {e}"), frame)),
+            Err(e) => return Read::Invalid(decode_error(format!("the {tag} message: {e}"))),
         };
     let commit = match (view.blocks, view.ops) {
         (Some(blocks), Some(ops)) => {
@@ -387,17 +388,15 @@ pub(crate) fn read_frame<M: Subscription>(frame: &Bytes) -> Read<M> {
 
 /// Reads an error frame's body, `{error, message?}`, as the event-stream specification and the
 /// reference implementation put it (the header holds only `op`).
-fn read_error_frame<M: Subscription>(body: &[u8], frame: &[u8]) -> Read<M> {
+fn read_error_frame<M: Subscription>(body: &[u8]) -> Read<M> {
     let mut reader = cbor::de::Deserializer::new(body);
     let parsed: Result<ErrorBody, _> = serde::Deserialize::deserialize(&mut reader);
     match parsed {
-        Ok(_) if reader.position() != body.len() => Read::Broken(decode_error(
-            "bytes after the error frame's body".into(),
-            frame,
-        )),
+        Ok(_) if reader.position() != body.len() => {
+            Read::Broken(decode_error("bytes after the error frame's body".into()))
+        }
         Ok(ErrorBody { error, .. }) if error.is_empty() => Read::Broken(decode_error(
             "an error frame with an empty error name".into(),
-            frame,
         )),
         Ok(ErrorBody { error, message }) => {
             let known = M::Error::from_parts(&error, message.clone());
@@ -410,10 +409,9 @@ fn read_error_frame<M: Subscription>(body: &[u8], frame: &[u8]) -> Read<M> {
                 retry_after: None,
             }))
         }
-        Err(e) => Read::Broken(decode_error(
-            format!("the error frame's body (`{{error, message?}}`): {e}"),
-            frame,
-        )),
+        Err(e) => Read::Broken(decode_error(format!(
+            "the error frame's body (`{{error, message?}}`): {e}"
+        ))),
     }
 }
 
