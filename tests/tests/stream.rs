@@ -209,6 +209,7 @@ async fn an_error_frame_ends_the_stream_with_the_typed_error() {
         "{err:?}"
     );
     assert!(events.next().await.is_none(), "the error ends the stream");
+    assert!(events.next().await.is_none(), "and it stays ended");
 }
 
 #[tokio::test]

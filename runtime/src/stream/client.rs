@@ -168,13 +168,17 @@ pub fn subscribe<M: Subscription>(
         done: false,
         _m: std::marker::PhantomData,
     };
-    Events::from_stream(futures_util::stream::unfold(state, |mut s| async move {
-        let item = s.next_decoded().await;
-        if item.is_none() {
-            s.connected.store(false, Ordering::Relaxed);
-        }
-        Some((item?, s))
-    }))
+    Events::from_stream(
+        futures_util::stream::unfold(state, |mut s| async move {
+            let item = s.next_decoded().await;
+            if item.is_none() {
+                s.connected.store(false, Ordering::Relaxed);
+            }
+            Some((item?, s))
+        })
+        // Polled again after its end, it stays ended.
+        .fuse(),
+    )
     .with_connected(connected)
 }
 
