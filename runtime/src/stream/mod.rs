@@ -387,7 +387,10 @@ pub(crate) fn read_frame<M: Subscription>(frame: &Bytes) -> Read<M> {
 }
 
 /// Reads an error frame's body, `{error, message?}`, as the event-stream specification and the
-/// reference implementation put it (the header holds only `op`).
+/// reference implementation put it (the header holds only `op`). An error name in the header
+/// is not read: the specification defines the error's fields as the payload's, and the
+/// reference reader (`@atproto/xrpc-server`) refuses an error frame whose body lacks them, so
+/// such a frame is a bad frame here too.
 fn read_error_frame<M: Subscription>(body: &[u8]) -> Read<M> {
     let mut reader = cbor::de::Deserializer::new(body);
     let parsed: Result<ErrorBody, _> = serde::Deserialize::deserialize(&mut reader);
