@@ -76,8 +76,8 @@ type Inner<M> = Pin<
 /// problem met on the way as an `Err` item. The stream goes on after an error that is not
 /// final (a bad frame, a connection lost or refused for a while: it reconnects from the last
 /// sequence number) and ends after one that is (the server's error frame, typed; a refusal
-/// that will not change; the retry limit). Returned by a generated `subscribe`; see
-/// [`crate::stream`] for the rules.
+/// that will not change; the retry limit). Returned by a generated `subscribe`; the module
+/// `atlex::stream` (feature `cbor`) states the rules.
 pub struct Events<M: Subscription> {
     inner: Inner<M>,
     connected: Option<Arc<AtomicBool>>,
