@@ -701,20 +701,34 @@ fn the_frame_decoder_never_panics() {
     )
     .unwrap();
     seeds.push(atlex::stream::encode_frame::<ev::Method>(&ev::Message::Unknown(unknown)).unwrap());
-    seeds.push(atlex::stream::encode_error_frame(
-        "FutureCursor",
-        Some("too far"),
-    ));
-    seeds.push(atlex::stream::encode_error_frame("Other", None));
+    // Error frames: written by atlex, and one by hand with a field the reader ignores
+    // (header {op: -1}, body {error: "Foo", extra: 1, message: "hi"}).
+    let error_frames = [
+        ("FutureCursor", Some("too far")),
+        ("Other", None),
+        ("ConsumerTooSlow", Some("le flux est trop lent ✨")),
+    ];
+    for (name, message) in error_frames {
+        seeds.push(atlex::stream::encode_error_frame(name, message));
+    }
+    seeds.push(vec![
+        0xa1, 0x62, b'o', b'p', 0x20, 0xa3, 0x65, b'e', b'r', b'r', b'o', b'r', 0x63, b'F', b'o',
+        b'o', 0x65, b'e', b'x', b't', b'r', b'a', 0x01, 0x67, b'm', b'e', b's', b's', b'a', b'g',
+        b'e', 0x62, b'h', b'i',
+    ]);
+    let expected: Vec<_> = error_frames
+        .into_iter()
+        .chain([("Foo", Some("hi"))])
+        .collect();
     // Every seed decodes as what it is: a message, or an error frame with its name and message.
-    let n = seeds.len();
+    let first_error = seeds.len() - expected.len();
     for (i, s) in seeds.iter().enumerate() {
         let r = atlex::stream::decode_frame::<ev::Method>(&bytes::Bytes::from(s.clone()));
         match r {
-            Ok(Some(_)) if i < n - 2 => {}
-            Err(atlex::Error::Xrpc(e)) if i >= n - 2 => assert_eq!(
+            Ok(Some(_)) if i < first_error => {}
+            Err(atlex::Error::Xrpc(e)) if i >= first_error => assert_eq!(
                 (e.name.as_str(), e.message.as_deref()),
-                [("FutureCursor", Some("too far")), ("Other", None)][i + 2 - n]
+                expected[i - first_error]
             ),
             other => panic!("seed {i}: {other:?}"),
         }
