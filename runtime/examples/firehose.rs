@@ -109,13 +109,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let writer = demo.map(|n| tokio::spawn(write_posts(pds.clone(), n)));
     let mut printed = 0;
     while let Some(event) = events.next().await {
-        let event = event?;
+        let event = match event {
+            Ok(event) => event,
+            // The PDS lost the history the cursor asks for: a person should look.
+            Err(e) if e.known().is_some() => return Err(e.into()),
+            // A bad frame, a lost connection, a PDS restarting: the stream reconnects from the
+            // last sequence number by itself (and ends after an error it can not get past).
+            Err(e) => {
+                eprintln!("event stream: {e}");
+                continue;
+            }
+        };
         match &event.message {
             Message::Commit(commit) => {
+                // One item per op of the commit, in order: an op whose path is not
+                // `collection/rkey` is an error there.
                 for op in &event.ops {
-                    if let Some(Ok(AnyRecord::AppBskyFeedPost(p))) = &op.record {
-                        println!("{} {} ({}): {}", commit.repo, op.action, op.rkey, p.text);
-                        printed += 1;
+                    match op {
+                        Ok(op) => {
+                            if let Some(Ok(AnyRecord::AppBskyFeedPost(p))) = &op.record {
+                                println!("{} {} ({}): {}", commit.repo, op.action, op.rkey, p.text);
+                                printed += 1;
+                            }
+                        }
+                        Err(e) => eprintln!("{}: {e}", commit.repo),
                     }
                 }
             }

@@ -286,8 +286,15 @@ impl Router {
     /// Serves the subscription `M` (feature `stream`) on a WebSocket route: `handler` gets the
     /// validated parameters (with the `cursor` the client resumes from, where the
     /// subscription takes one) and returns the messages to publish, each with its own
-    /// sequence number; an `Err` item is sent as the stream's error frame and ends it, as does
-    /// the end of the stream. Invalid parameters are refused before the upgrade, with a 400.
+    /// sequence number; an `Err` item is sent as the stream's error frame (the header
+    /// `{op: -1}`, the body `{error, message}`) and ends it, as does the end of the stream.
+    ///
+    /// As the event-stream specification says: invalid parameters are the error frame
+    /// `InvalidRequest`, sent as the first frame after the upgrade; a request without the
+    /// WebSocket upgrade gets `426 Upgrade Required` (with an XRPC error body and
+    /// `Upgrade: websocket`), another HTTP method `405`. After an error frame the connection
+    /// is closed with code 1008 and the error's name as the reason, as the reference server
+    /// does.
     ///
     /// Frames are written one at a time as the client reads them: a slow client holds the
     /// stream back instead of growing a buffer.
@@ -299,7 +306,7 @@ impl Router {
         F: Future<Output = S> + Send + 'static,
         S: futures_core::Stream<Item = Result<M::Message, ServerError<M::Error>>> + Send + 'static,
     {
-        use axum::extract::ws::{Message as WsMessage, WebSocketUpgrade};
+        use axum::extract::ws::{close_code, CloseFrame, Message as WsMessage, WebSocketUpgrade};
         use futures_util::{SinkExt, StreamExt};
         let route = axum::routing::get(
             move |uri: Uri,
@@ -310,20 +317,26 @@ impl Router {
             >| {
                 let handler = handler.clone();
                 async move {
-                    let params = match decode_params::<M::Params>(&uri) {
-                        Ok(p) => p,
-                        Err(message) => return bad_request(&message),
-                    };
                     let upgrade = match upgrade {
                         Ok(u) => u,
                         Err(rejection) => {
-                            return bad_request(&format!(
-                                "{} is a subscription: connect with a WebSocket ({})",
-                                M::NSID,
-                                rejection.body_text()
-                            ))
+                            let asked = headers
+                                .get(header::UPGRADE)
+                                .and_then(|v| v.to_str().ok())
+                                .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+                            if !asked {
+                                return upgrade_required::<M>();
+                            }
+                            // An upgrade asked for, but not a valid one (no key, another
+                            // version, a connection that can not be upgraded).
+                            return xrpc_error(
+                                rejection.status(),
+                                "InvalidRequest",
+                                Some(&format!("the WebSocket upgrade: {}", rejection.body_text())),
+                            );
                         }
                     };
+                    let params = decode_params::<M::Params>(&uri);
                     upgrade.on_upgrade(move |socket| async move {
                         let (mut tx, mut rx) = socket.split();
                         // Read (and drop) what the client sends, so that its close is seen.
@@ -334,6 +347,29 @@ impl Router {
                                 }
                             }
                         });
+                        // Sends the error frame, then closes as the reference server does.
+                        let end_with = |name: &str, message: Option<&str>| {
+                            let frame = crate::stream::encode_error_frame(name, message);
+                            let close = CloseFrame {
+                                code: close_code::POLICY,
+                                reason: name.chars().take(120).collect::<String>().into(),
+                            };
+                            [
+                                WsMessage::Binary(frame.into()),
+                                WsMessage::Close(Some(close)),
+                            ]
+                        };
+                        let params = match params {
+                            Ok(p) => p,
+                            Err(message) => {
+                                for m in end_with("InvalidRequest", Some(&message)) {
+                                    if tx.send(m).await.is_err() {
+                                        return;
+                                    }
+                                }
+                                return;
+                            }
+                        };
                         let messages = handler(XrpcRequest {
                             params,
                             input: (),
@@ -341,44 +377,43 @@ impl Router {
                         })
                         .await;
                         let mut messages = Box::pin(messages);
-                        loop {
+                        let last = loop {
                             let next = tokio::select! {
                                 next = messages.next() => next,
                                 _ = &mut closed => return,
                             };
                             let frame = match next {
-                                None => break,
+                                None => break vec![WsMessage::Close(None)],
                                 Some(Ok(message)) => {
                                     match crate::stream::encode_frame::<M>(&message) {
                                         Ok(frame) => frame,
                                         Err(e) => {
-                                            let frame = crate::stream::encode_error_frame(
+                                            break end_with(
                                                 "InternalServerError",
                                                 Some(&e.to_string()),
-                                            );
-                                            let _ = tx.send(WsMessage::Binary(frame.into())).await;
-                                            break;
+                                            )
+                                            .into()
                                         }
                                     }
                                 }
                                 Some(Err(e)) => {
-                                    let frame = crate::stream::encode_error_frame(
-                                        &e.name,
-                                        e.message.as_deref(),
-                                    );
-                                    let _ = tx.send(WsMessage::Binary(frame.into())).await;
-                                    break;
+                                    break end_with(&e.name, e.message.as_deref()).into()
                                 }
                             };
                             if tx.send(WsMessage::Binary(frame.into())).await.is_err() {
                                 return;
                             }
+                        };
+                        for m in last {
+                            if tx.send(m).await.is_err() {
+                                return;
+                            }
                         }
-                        let _ = tx.send(WsMessage::Close(None)).await;
                     })
                 }
             },
-        );
+        )
+        .fallback(|| async { wrong_method("GET") });
         Router {
             inner: self.inner.route(&format!("/xrpc/{}", M::NSID), route),
         }
@@ -403,6 +438,23 @@ impl Router {
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
         axum::serve(listener, self.into_axum()).await
     }
+}
+
+/// `426 Upgrade Required` for a request to a subscription that is not a WebSocket upgrade.
+#[cfg(feature = "stream")]
+fn upgrade_required<M: crate::xrpc::Subscription>() -> Response {
+    let mut response = xrpc_error(
+        StatusCode::UPGRADE_REQUIRED,
+        "InvalidRequest",
+        Some(&format!(
+            "{} is a subscription: connect with a WebSocket (an `Upgrade: websocket` request)",
+            M::NSID
+        )),
+    );
+    let headers = response.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    response
 }
 
 fn wrong_method(expected: &str) -> Response {

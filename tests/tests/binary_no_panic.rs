@@ -811,21 +811,40 @@ fn the_frame_decoder_never_panics() {
     )
     .unwrap();
     seeds.push(atlex::stream::encode_frame::<ev::Method>(&ev::Message::Unknown(unknown)).unwrap());
-    seeds.push(atlex::stream::encode_error_frame(
-        "FutureCursor",
-        Some("too far"),
-    ));
-    seeds.push(atlex::stream::encode_error_frame("Other", None));
-    // Every seed decodes as what it is.
-    for s in &seeds {
-        let r = atlex::stream::decode_frame::<ev::Method>(&bytes::Bytes::from(s.clone()));
-        assert!(
-            r.is_ok() || matches!(r, Err(atlex::Error::Xrpc(_))),
-            "{r:?}"
-        );
+    // Error frames: written by atlex, and one by hand with a field the reader ignores
+    // (header {op: -1}, body {error: "Foo", extra: 1, message: "hi"}).
+    let error_frames = [
+        ("FutureCursor", Some("too far")),
+        ("Other", None),
+        ("ConsumerTooSlow", Some("le flux est trop lent ✨")),
+    ];
+    for (name, message) in error_frames {
+        seeds.push(atlex::stream::encode_error_frame(name, message));
     }
-    let (mut messages, mut commits, mut ops_read, mut error_frames, mut refused) =
-        (0usize, 0usize, 0usize, 0usize, 0usize);
+    seeds.push(vec![
+        0xa1, 0x62, b'o', b'p', 0x20, 0xa3, 0x65, b'e', b'r', b'r', b'o', b'r', 0x63, b'F', b'o',
+        b'o', 0x65, b'e', b'x', b't', b'r', b'a', 0x01, 0x67, b'm', b'e', b's', b's', b'a', b'g',
+        b'e', 0x62, b'h', b'i',
+    ]);
+    let expected: Vec<_> = error_frames
+        .into_iter()
+        .chain([("Foo", Some("hi"))])
+        .collect();
+    // Every seed decodes as what it is: a message, or an error frame with its name and message.
+    let first_error = seeds.len() - expected.len();
+    for (i, s) in seeds.iter().enumerate() {
+        let r = atlex::stream::decode_frame::<ev::Method>(&bytes::Bytes::from(s.clone()));
+        match r {
+            Ok(Some(_)) if i < first_error => {}
+            Err(atlex::Error::Xrpc(e)) if i >= first_error => assert_eq!(
+                (e.name.as_str(), e.message.as_deref()),
+                expected[i - first_error]
+            ),
+            other => panic!("seed {i}: {other:?}"),
+        }
+    }
+    let (mut messages, mut commits, mut ops_read, mut error_frames, mut skipped, mut refused) =
+        (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
     let mut records_read = 0usize;
     for i in 0..inputs {
         let input = mutate(&mut rng, &seeds[i % seeds.len()]);
@@ -834,29 +853,41 @@ fn the_frame_decoder_never_panics() {
             atlex::stream::decode_frame::<ev::Method>(&frame)
         });
         match result {
-            Ok(f) => {
+            Ok(Some(f)) => {
                 messages += 1;
                 if let Some(c) = &f.commit {
                     commits += 1;
                     let ops = no_panic("record_ops", &input, || {
                         atlex::stream::record_ops::<AnyRecord>(c)
                     });
-                    assert!(ops.len() <= c.ops.len(), "{}", hex(&input));
-                    for op in &ops {
-                        // A record that decodes came from the block of its CID, and writes
-                        // those bytes back.
-                        if let (Some(cid), Some(Ok(record))) = (&op.cid, &op.record) {
-                            let again = match record {
-                                AnyRecord::ComExampleFuzzThing(t) => cbor::cid(&**t),
-                                AnyRecord::Unknown(u) => cbor::cid(u),
-                            };
-                            assert_eq!(&again.unwrap(), cid, "{}", hex(&input));
-                            records_read += 1;
+                    // One item per op, in order, whatever the op's path.
+                    assert_eq!(ops.len(), c.ops.len(), "input {}", hex(&input));
+                    for (item, (action, path, _)) in ops.iter().zip(&c.ops) {
+                        match item {
+                            Ok(op) => {
+                                assert_eq!(
+                                    (&op.action, format!("{}/{}", op.collection, op.rkey)),
+                                    (action, path.clone())
+                                );
+                                // A record that decodes came from the block of its CID, and
+                                // writes those bytes back.
+                                if let (Some(cid), Some(Ok(record))) = (&op.cid, &op.record) {
+                                    let again = match record {
+                                        AnyRecord::ComExampleFuzzThing(t) => cbor::cid(&**t),
+                                        AnyRecord::Unknown(u) => cbor::cid(u),
+                                    };
+                                    assert_eq!(&again.unwrap(), cid, "{}", hex(&input));
+                                    records_read += 1;
+                                }
+                            }
+                            Err(e) => assert!(e.to_string().contains(path.as_str()), "{e}"),
                         }
                     }
                     ops_read += ops.len();
                 }
             }
+            // An op the stream skips: neither 1 nor -1.
+            Ok(None) => skipped += 1,
             Err(atlex::Error::Xrpc(_)) => error_frames += 1,
             Err(e) => {
                 assert!(!e.to_string().is_empty());
@@ -865,9 +896,9 @@ fn the_frame_decoder_never_panics() {
         }
     }
     println!(
-        "frame decoder: {inputs} inputs (seed {seed:#x}); messages {messages} (commits {commits}, {ops_read} ops read, {records_read} records decoded and re-hashed), error frames {error_frames}, refused {refused}; no panic"
+        "frame decoder: {inputs} inputs (seed {seed:#x}); messages {messages} (commits {commits}, {ops_read} ops read, one item per op, {records_read} records decoded and re-hashed), error frames {error_frames}, skipped ops {skipped}, refused {refused}; no panic"
     );
-    assert_eq!(messages + error_frames + refused, inputs);
+    assert_eq!(messages + error_frames + skipped + refused, inputs);
     assert!(
         inputs < 1000
             || (messages > inputs / 100
@@ -876,7 +907,8 @@ fn the_frame_decoder_never_panics() {
                 && ops_read > commits / 2
                 && records_read > ops_read / 4
                 && error_frames > inputs / 1000
+                && skipped > 0
                 && refused > inputs / 4),
-        "the mutations should reach messages, commits with ops, error frames and refusals"
+        "the mutations reach every outcome"
     );
 }

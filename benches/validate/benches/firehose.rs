@@ -285,7 +285,8 @@ mod bench {
         for (i, m) in made.iter().enumerate() {
             let bytes = Bytes::from(m.frame.clone());
             let frame = decode_frame::<subscribe_repos::Method>(&bytes)
-                .unwrap_or_else(|e| panic!("frame {i} does not decode: {e}"));
+                .unwrap_or_else(|e| panic!("frame {i} does not decode: {e}"))
+                .expect("a message frame");
             assert_eq!(frame.message, m.message, "frame {i}: the message");
             assert_eq!(frame.seq, Some(m.seq), "frame {i}: seq");
             let raw = frame.commit.expect("a commit's blocks and ops");
@@ -313,6 +314,9 @@ mod bench {
             let ops = record_ops::<AnyRecord>(&raw);
             assert_eq!(ops.len(), m.creates.len(), "frame {i}: ops");
             for (op, (path, cid, typed, json)) in ops.iter().zip(&m.creates) {
+                let op = op
+                    .as_ref()
+                    .unwrap_or_else(|e| panic!("frame {i} {path}: {e}"));
                 assert_eq!(op.action, "create");
                 assert_eq!(&format!("{}/{}", op.collection, op.rkey), path);
                 assert_eq!(op.cid.as_ref(), Some(cid), "frame {i} {path}: the op's CID");
@@ -408,6 +412,7 @@ mod bench {
             .map(|f| {
                 decode_frame::<subscribe_repos::Method>(f)
                     .expect("decodes")
+                    .expect("a message frame")
                     .commit
                     .expect("a commit")
             })
@@ -460,8 +465,9 @@ mod bench {
         group.bench_function("a_decode_frame", |b| {
             b.iter(|| {
                 for f in &frames {
-                    let frame =
-                        decode_frame::<subscribe_repos::Method>(black_box(f)).expect("decodes");
+                    let frame = decode_frame::<subscribe_repos::Method>(black_box(f))
+                        .expect("decodes")
+                        .expect("a message frame");
                     black_box(frame);
                 }
             })
@@ -469,8 +475,9 @@ mod bench {
         group.bench_function("b_frame_and_records", |b| {
             b.iter(|| {
                 for f in &frames {
-                    let frame =
-                        decode_frame::<subscribe_repos::Method>(black_box(f)).expect("decodes");
+                    let frame = decode_frame::<subscribe_repos::Method>(black_box(f))
+                        .expect("decodes")
+                        .expect("a message frame");
                     let ops = record_ops::<AnyRecord>(frame.commit.as_ref().expect("a commit"));
                     black_box((frame, ops));
                 }

@@ -1,10 +1,17 @@
 //! Event streams: the frames of an XRPC subscription, and (feature `stream`) the WebSocket
 //! client that a generated `subscribe` opens.
 //!
-//! A frame is one binary WebSocket message: a DAG-CBOR header, `{op: 1, t: "#name"}` for a
-//! message or `{op: -1, error, message}` for an error, followed by a DAG-CBOR body. The body
-//! of a message is the union variant `t` names (`#commit` is `<nsid>#commit`); an error frame
-//! ends the stream.
+//! A frame is one binary WebSocket message holding two DAG-CBOR values: a header, then a body.
+//! A message's header is `{op: 1, t: "#name"}` and its body the union variant `t` names
+//! (`#commit` is `<nsid>#commit`), without its `$type`. An error frame's header is `{op: -1}`
+//! and its body `{error: "Name", message?: "..."}`; it ends the stream. A frame with another
+//! `op` is skipped, as the event-stream specification says.
+//!
+//! The client yields every message decoded and validated, and every problem as an `Err` item:
+//! the stream goes on after an item that is not final (a frame that does not decode, a
+//! connection lost or refused for a while) and ends after one that is (the server's error
+//! frame, a refusal that will not change, the retry limit of [`StreamOptions`] reached). So a
+//! consumer reads it to the end and decides what to do with each error:
 //!
 //! ```no_run
 //! # mod lexicons { atlex::lexicon!({ "lexicon": 1, "id": "com.example.ticks", "defs": {
@@ -23,12 +30,23 @@
 //!     match message {
 //!         Ok(ticks::Message::Tick(t)) => println!("tick {}", t.seq),
 //!         Ok(other) => println!("something else: {other:?}"),
-//!         Err(e) if matches!(e.known(), Some(ticks::Error::FutureCursor(_))) => break,
-//!         Err(e) => return Err(e.into()),
+//!         Err(e) if matches!(e.known(), Some(ticks::Error::FutureCursor(_))) => {
+//!             return Err(format!("the relay lost its history: {e}").into());
+//!         }
+//!         // A bad frame, a lost connection, a relay restarting: the stream reconnects from
+//!         // the last sequence number and goes on (or ends, after a final error).
+//!         Err(e) => eprintln!("event stream: {e}"),
 //!     }
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Sequence numbers: a subscription that takes a `cursor` has messages whose `seq` rises. The
+//! client resumes from the last one it delivered; a message whose `seq` is not above it
+//! (repeated, or out of order) is not delivered: it is an error item and the connection is
+//! dropped and made again from the cursor, as the specification suggests. The one exception is
+//! the first message after connecting with a cursor, when its `seq` equals the cursor (a server
+//! may resend the message the cursor names): it is skipped without an error.
 
 #[cfg(feature = "stream")]
 mod client;
@@ -57,8 +75,8 @@ pub struct RecordOp<R> {
     /// The record's CID; none for a delete.
     pub cid: Option<CidLink>,
     /// The record, decoded and validated, as its generated type or as
-    /// [`crate::types::Unknown`]; none for a delete; an error when its block is missing or
-    /// does not decode.
+    /// [`crate::types::Unknown`]; none for a delete; an error when its block is missing, does
+    /// not hash to its CID or does not decode, or when a create or update has no CID.
     pub record: Option<Result<R, RepoError>>,
 }
 
@@ -108,69 +126,97 @@ pub fn read_record<R: RecordSet>(
     R::read(collection, BlockReader { bytes, path })
 }
 
-/// Each operation of a commit with its record, read through `R` from the commit's blocks.
-pub fn record_ops<R: RecordSet>(commit: &RawCommit) -> Vec<RecordOp<R>> {
+/// Each operation of a commit with its record, read through `R` from the commit's blocks: one
+/// item per operation, in the order of the commit's `ops`, so that item `i` is about
+/// `ops[i]`. An operation whose path is not `collection/rkey` is an error item
+/// ([`RepoError::Record`] naming the path); a record that can not be read is an error in its
+/// [`RecordOp::record`].
+pub fn record_ops<R: RecordSet>(commit: &RawCommit) -> Vec<Result<RecordOp<R>, RepoError>> {
     // The blocks, each a slice of the frame (no copy). Only the blocks of the records are
     // read, and each is checked against its CID when it is (the commit and tree nodes a
     // commit also carries are not read here, so not hashed).
     let blocks: Result<Vec<(::cid::Cid, Bytes)>, String> =
         crate::car::unverified_blocks(commit.blocks.clone().into_inner())
             .map_err(|e| e.to_string());
-    let mut out = Vec::with_capacity(commit.ops.len());
-    for (action, path, cid) in &commit.ops {
-        let Some((collection, rkey)) = path.split_once('/') else {
-            continue;
-        };
-        let (Ok(collection), Ok(rkey)) = (collection.parse::<Nsid>(), rkey.parse::<RecordKey>())
-        else {
-            continue;
-        };
-        let record = cid.as_ref().map(|cid| {
-            let found = match &blocks {
-                Ok(list) => list
-                    .iter()
-                    .find(|(c, _)| c == cid.as_binary())
-                    .map(|(_, b)| b),
-                Err(e) => {
-                    return Err(RepoError::Record {
-                        path: path.clone(),
-                        reason: e.clone(),
-                    })
-                }
+    commit
+        .ops
+        .iter()
+        .map(|(action, path, cid)| {
+            let (collection, rkey) = parse_path(path)?;
+            let record = match cid {
+                Some(cid) => Some(record_of::<R>(&blocks, collection.as_str(), path, cid)),
+                None if action == "create" || action == "update" => Some(Err(RepoError::Record {
+                    path: path.clone(),
+                    reason: format!("a {action} without a CID"),
+                })),
+                None => None,
             };
-            match found {
-                Some(bytes) if cbor::cid_matches(cid.as_binary(), bytes) => {
-                    read_record::<R>(collection.as_str(), path, bytes)
-                }
-                Some(_) => Err(RepoError::Record {
-                    path: path.clone(),
-                    reason: format!("block {cid}: its bytes do not hash to its CID"),
-                }),
-                None => Err(RepoError::Record {
-                    path: path.clone(),
-                    reason: format!("its block {cid} is not in the commit's blocks"),
-                }),
-            }
-        });
-        out.push(RecordOp {
-            action: action.clone(),
-            collection,
-            rkey,
-            cid: cid.clone(),
-            record,
-        });
-    }
-    out
+            Ok(RecordOp {
+                action: action.clone(),
+                collection,
+                rkey,
+                cid: cid.clone(),
+                record,
+            })
+        })
+        .collect()
 }
 
-/// A frame's header.
+/// An operation's path as its collection and record key.
+fn parse_path(path: &str) -> Result<(Nsid, RecordKey), RepoError> {
+    let bad = |reason: String| RepoError::Record {
+        path: path.to_owned(),
+        reason,
+    };
+    let Some((collection, rkey)) = path.split_once('/') else {
+        return Err(bad("the path is not `collection/rkey`".into()));
+    };
+    let collection = collection
+        .parse::<Nsid>()
+        .map_err(|e| bad(format!("the path's collection: {e}")))?;
+    let rkey = rkey
+        .parse::<RecordKey>()
+        .map_err(|e| bad(format!("the path's record key: {e}")))?;
+    Ok((collection, rkey))
+}
+
+/// The record `cid` names, read from the commit's blocks and checked against its CID.
+fn record_of<R: RecordSet>(
+    blocks: &Result<Vec<(::cid::Cid, Bytes)>, String>,
+    collection: &str,
+    path: &str,
+    cid: &CidLink,
+) -> Result<R, RepoError> {
+    let bad = |reason: String| RepoError::Record {
+        path: path.to_owned(),
+        reason,
+    };
+    let list = blocks.as_ref().map_err(|e| bad(e.clone()))?;
+    match list.iter().find(|(c, _)| c == cid.as_binary()) {
+        Some((_, bytes)) if cbor::cid_matches(cid.as_binary(), bytes) => {
+            read_record::<R>(collection, path, bytes)
+        }
+        Some(_) => Err(bad(format!(
+            "block {cid}: its bytes do not hash to its CID"
+        ))),
+        None => Err(bad(format!(
+            "its block {cid} is not in the commit's blocks"
+        ))),
+    }
+}
+
+/// A frame's header: `op` and, for a message, `t`. Other fields are ignored.
 #[derive(serde::Deserialize)]
 struct Header {
     op: i64,
     #[serde(default)]
     t: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
+}
+
+/// An error frame's body.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    error: String,
     #[serde(default)]
     message: Option<String>,
 }
@@ -228,66 +274,101 @@ pub struct Frame<Msg> {
     pub commit: Option<RawCommit>,
 }
 
-fn decode_error<E>(reason: String, frame: &[u8]) -> Error<E> {
+/// A frame that could not be read: the reason alone (a frame's bytes as text say nothing).
+fn decode_error<E>(reason: String) -> Error<E> {
     Error::Decode(DecodeError::new(
         StatusCode::SWITCHING_PROTOCOLS,
         Some("application/cbor"),
         reason,
-        frame,
+        b"",
     ))
 }
 
+/// What one frame is, for the client: what it yields, and whether it keeps the connection.
+pub(crate) enum Read<M: Subscription> {
+    /// A message.
+    Message(Frame<M::Message>),
+    /// A frame to skip: its `op` is neither 1 nor -1.
+    Skip,
+    /// The stream's error frame ([`Error::Xrpc`]): it ends the stream.
+    ErrorFrame(Error<M::Error>),
+    /// A message that is well-formed DAG-CBOR but not its lexicon type, or that breaks it: an
+    /// error item; the connection is kept.
+    Invalid(Error<M::Error>),
+    /// Invalid framing or DAG-CBOR: an error item; the connection is dropped.
+    Broken(Error<M::Error>),
+}
+
 /// Decodes one frame of subscription `M`: the message (decoded and validated) with its
-/// sequence number; an error frame is [`Error::Xrpc`] (status `101`, the exchange's) with the
-/// declared error when its name is one; a frame that is not one is [`Error::Decode`].
-pub fn decode_frame<M: Subscription>(frame: &Bytes) -> Result<Frame<M::Message>, Error<M::Error>> {
+/// sequence number, or `None` for a frame to skip (an `op` other than 1 and -1, which the
+/// specification says to ignore). An error frame is [`Error::Xrpc`] (status `101`, the
+/// exchange's) with its name and message, and the declared error when the name is one; a
+/// frame that is not one is [`Error::Decode`]; a message that breaks its lexicon is
+/// [`Error::InvalidResponse`].
+pub fn decode_frame<M: Subscription>(
+    frame: &Bytes,
+) -> Result<Option<Frame<M::Message>>, Error<M::Error>> {
+    match read_frame::<M>(frame) {
+        Read::Message(f) => Ok(Some(f)),
+        Read::Skip => Ok(None),
+        Read::ErrorFrame(e) | Read::Invalid(e) | Read::Broken(e) => Err(e),
+    }
+}
+
+/// Reads one frame: see [`Read`].
+pub(crate) fn read_frame<M: Subscription>(frame: &Bytes) -> Read<M> {
+    let broken = |reason: String| Read::Broken(decode_error(reason));
     let mut reader = cbor::de::Deserializer::new(frame);
-    let header: Header = serde::Deserialize::deserialize(&mut reader)
-        .map_err(|e| decode_error(format!("the frame header: {e}"), frame))?;
-    let header_len = reader.position();
-    let body = &frame[header_len..];
-    match header.op {
-        1 => {}
-        -1 => {
-            let name = header.error.unwrap_or_default();
-            let known = M::Error::from_parts(&name, header.message.clone());
-            return Err(Error::Xrpc(XrpcError {
-                status: StatusCode::SWITCHING_PROTOCOLS,
-                name,
-                message: header.message,
-                known,
-                rate_limit: None,
-                retry_after: None,
-            }));
-        }
-        op => return Err(decode_error(format!("unknown frame op {op}"), frame)),
+    let header: Header = match serde::Deserialize::deserialize(&mut reader) {
+        Ok(h) => h,
+        Err(e) => return broken(format!("the frame header: {e}")),
+    };
+    if header.op != 1 && header.op != -1 {
+        return Read::Skip;
+    }
+    // The body: one DAG-CBOR object, and nothing after it.
+    let body = &frame[reader.position()..];
+    match body.first() {
+        None => return broken("a frame without a body".into()),
+        Some(0xa0..=0xbf) => {}
+        Some(_) => return broken("the frame body is not an object".into()),
+    }
+    if header.op == -1 {
+        return read_error_frame::<M>(body);
     }
     let Some(t) = header.t else {
-        return Err(decode_error("a message frame without `t`".into(), frame));
+        return broken("a message frame without `t` in its header".into());
     };
     let tag = match t.strip_prefix('#') {
         Some(name) => format!("{}#{name}", M::NSID),
         None => t,
     };
     let mut reader = cbor::de::Deserializer::new(body);
-    let message: M::Message = crate::private::deserialize_tagged(&tag, &mut reader)
-        .map_err(|e| decode_error(format!("the {tag} message: {e}"), frame))?;
-    if reader.position() != body.len() {
-        return Err(decode_error(
-            format!("bytes after the {tag} message"),
-            frame,
-        ));
-    }
-    message.validate().map_err(|error| {
-        Error::InvalidResponse(crate::xrpc::InvalidOutput {
+    let read: Result<M::Message, _> = crate::private::deserialize_tagged(&tag, &mut reader);
+    let message = match read {
+        Ok(m) if reader.position() == body.len() => m,
+        Ok(_) => return broken(format!("bytes after the {tag} message")),
+        // Not the lexicon's shape: is it DAG-CBOR at all?
+        Err(e) => {
+            let error = decode_error(format!("the {tag} message: {e}"));
+            return match cbor::check(body) {
+                Ok(()) => Read::Invalid(error),
+                Err(_) => Read::Broken(error),
+            };
+        }
+    };
+    if let Err(error) = message.validate() {
+        return Read::Invalid(Error::InvalidResponse(crate::xrpc::InvalidOutput {
             status: StatusCode::SWITCHING_PROTOCOLS,
             error,
-        })
-    })?;
+        }));
+    }
     // The body was checked whole by the message's reading: this second one only picks fields.
     let view: BodyView<'_> =
-        serde::Deserialize::deserialize(&mut cbor::de::Deserializer::new_checked(body))
-            .map_err(|e| decode_error(format!("the {tag} message: {e}"), frame))?;
+        match serde::Deserialize::deserialize(&mut cbor::de::Deserializer::new_checked(body)) {
+            Ok(v) => v,
+            Err(e) => return Read::Invalid(decode_error(format!("the {tag} message: {e}"))),
+        };
     let commit = match (view.blocks, view.ops) {
         (Some(blocks), Some(ops)) => {
             // The blocks as a slice of the frame, not a copy.
@@ -298,11 +379,43 @@ pub fn decode_frame<M: Subscription>(frame: &Bytes) -> Result<Frame<M::Message>,
         }
         _ => None,
     };
-    Ok(Frame {
+    Read::Message(Frame {
         message,
         seq: view.seq,
         commit,
     })
+}
+
+/// Reads an error frame's body, `{error, message?}`, as the event-stream specification and the
+/// reference implementation put it (the header holds only `op`). An error name in the header
+/// is not read: the specification defines the error's fields as the payload's, and the
+/// reference reader (`@atproto/xrpc-server`) refuses an error frame whose body lacks them, so
+/// such a frame is a bad frame here too.
+fn read_error_frame<M: Subscription>(body: &[u8]) -> Read<M> {
+    let mut reader = cbor::de::Deserializer::new(body);
+    let parsed: Result<ErrorBody, _> = serde::Deserialize::deserialize(&mut reader);
+    match parsed {
+        Ok(_) if reader.position() != body.len() => {
+            Read::Broken(decode_error("bytes after the error frame's body".into()))
+        }
+        Ok(ErrorBody { error, .. }) if error.is_empty() => Read::Broken(decode_error(
+            "an error frame with an empty error name".into(),
+        )),
+        Ok(ErrorBody { error, message }) => {
+            let known = M::Error::from_parts(&error, message.clone());
+            Read::ErrorFrame(Error::Xrpc(XrpcError {
+                status: StatusCode::SWITCHING_PROTOCOLS,
+                name: error,
+                message,
+                known,
+                rate_limit: None,
+                retry_after: None,
+            }))
+        }
+        Err(e) => Read::Broken(decode_error(format!(
+            "the error frame's body (`{{error, message?}}`): {e}"
+        ))),
+    }
 }
 
 impl<Msg> From<Frame<Msg>> for Decoded<Msg> {
@@ -351,16 +464,18 @@ pub fn encode_frame<M: Subscription>(message: &M::Message) -> Result<Vec<u8>, En
     Ok(out)
 }
 
-/// Writes an error frame: `{op: -1, error: name, message}` and an empty body.
+/// Writes an error frame: the header `{op: -1}`, the body `{error: name, message}`.
 pub fn encode_error_frame(name: &str, message: Option<&str>) -> Vec<u8> {
     let mut header = DataMap::new();
     header.insert("op".into(), Data::Integer(-1));
-    header.insert("error".into(), Data::String(name.to_owned()));
+    let mut body = DataMap::new();
+    body.insert("error".into(), Data::String(name.to_owned()));
     if let Some(m) = message {
-        header.insert("message".into(), Data::String(m.to_owned()));
+        body.insert("message".into(), Data::String(m.to_owned()));
     }
+    // Maps of strings and an integer: encoding them can not fail.
     let mut out = cbor::to_vec(&Data::Object(header)).unwrap_or_default();
-    out.extend(cbor::to_vec(&Data::Object(DataMap::new())).unwrap_or_default());
+    out.extend(cbor::to_vec(&Data::Object(body)).unwrap_or_default());
     out
 }
 
@@ -379,12 +494,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_record_block_is_checked_against_its_cid_when_read() {
+    /// A record `{"$type": "com.example.x", "n": 1}`, its DAG-CBOR bytes and its CID.
+    fn a_record() -> (Unknown, Vec<u8>, CidLink) {
         let record: Unknown =
             serde_json::from_value(serde_json::json!({"$type": "com.example.x", "n": 1})).unwrap();
         let bytes = cbor::to_vec(&record).unwrap();
         let cid = cbor::cid_of(cbor::DAG_CBOR, &bytes);
+        (record, bytes, cid)
+    }
+
+    #[test]
+    fn a_record_block_is_checked_against_its_cid_when_read() {
+        let (record, bytes, cid) = a_record();
         let mut tampered = bytes.clone();
         *tampered.last_mut().unwrap() = 2; // "n": 2, the CID unchanged
         let commit = |data: Vec<u8>| RawCommit {
@@ -402,18 +523,85 @@ mod tests {
             )],
         };
         let ok = record_ops::<AnyData>(&commit(bytes));
-        assert!(matches!(&ok[0].record, Some(Ok(AnyData(u))) if *u == record));
+        assert!(
+            matches!(&ok[0], Ok(RecordOp { record: Some(Ok(AnyData(u))), .. }) if *u == record)
+        );
         let bad = record_ops::<AnyData>(&commit(tampered));
-        match &bad[0].record {
-            Some(Err(e)) => assert!(e.to_string().contains("do not hash"), "{e}"),
+        match &bad[0] {
+            Ok(RecordOp {
+                record: Some(Err(e)),
+                ..
+            }) => assert!(e.to_string().contains("do not hash"), "{e}"),
             other => panic!("{other:?}"),
         }
-        // A delete has no record; a missing block is an error.
+        // A missing block is an error.
         let mut missing = commit(Vec::new());
         missing.ops[0].2 = Some(cbor::cid_of(cbor::DAG_CBOR, b"other"));
         assert!(matches!(
-            &record_ops::<AnyData>(&missing)[0].record,
-            Some(Err(_))
+            &record_ops::<AnyData>(&missing)[0],
+            Ok(RecordOp {
+                record: Some(Err(_)),
+                ..
+            })
         ));
+    }
+
+    #[test]
+    fn record_ops_keep_one_item_per_op_in_order() {
+        let (_, bytes, cid) = a_record();
+        let blocks = car::write(
+            std::slice::from_ref(&cid),
+            &[Block {
+                cid: cid.clone(),
+                data: bytes.into(),
+            }],
+        );
+        let op = |action: &str, path: &str, cid: Option<&CidLink>| {
+            (action.to_owned(), path.to_owned(), cid.cloned())
+        };
+        let commit = RawCommit {
+            blocks: crate::types::Bytes::from(blocks),
+            ops: vec![
+                op("create", "com.example.x/a", Some(&cid)),
+                op("create", "no-slash", Some(&cid)),
+                op("update", "com.example.x/b", None),
+                op("create", "not an nsid/c", Some(&cid)),
+                op("delete", "com.example.x/d", None),
+                op("update", "com.example.x/bad key!", Some(&cid)),
+                op("create", "com.example.x/e", Some(&cid)),
+            ],
+        };
+        let items = record_ops::<AnyData>(&commit);
+        assert_eq!(items.len(), commit.ops.len(), "one item per op");
+        let summary: Vec<String> = items
+            .iter()
+            .map(|item| match item {
+                Ok(op) => format!(
+                    "{} {}/{} {}",
+                    op.action,
+                    op.collection,
+                    op.rkey,
+                    match &op.record {
+                        None => "none",
+                        Some(Ok(_)) => "record",
+                        Some(Err(_)) => "error",
+                    }
+                ),
+                Err(RepoError::Record { path, .. }) => format!("bad path {path}"),
+                Err(e) => panic!("{e}"),
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                "create com.example.x/a record",
+                "bad path no-slash",
+                "update com.example.x/b error",
+                "bad path not an nsid/c",
+                "delete com.example.x/d none",
+                "bad path com.example.x/bad key!",
+                "create com.example.x/e record",
+            ]
+        );
     }
 }

@@ -6,6 +6,8 @@ use crate::types::{Bytes, CidLink};
 use crate::Validate;
 use std::fmt;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// An XRPC subscription (an event stream over WebSocket): generated as the `Method` struct of
@@ -70,10 +72,15 @@ type Inner<M> = Pin<
 >;
 
 /// The messages of a subscription, as a [`futures_core::Stream`] of
-/// `Result<Message, atlex::Error<Error>>`: each message decoded and validated; the stream's
-/// error frame, typed, ends it. Returned by a generated `subscribe`.
+/// `Result<Message, atlex::Error<Error>>`: each message decoded and validated, and each
+/// problem met on the way as an `Err` item. The stream goes on after an error that is not
+/// final (a bad frame, a connection lost or refused for a while: it reconnects from the last
+/// sequence number) and ends after one that is (the server's error frame, typed; a refusal
+/// that will not change; the retry limit). Returned by a generated `subscribe`; the module
+/// `atlex::stream` (feature `cbor`) states the rules.
 pub struct Events<M: Subscription> {
     inner: Inner<M>,
+    connected: Option<Arc<AtomicBool>>,
 }
 
 impl<M: Subscription> fmt::Debug for Events<M> {
@@ -92,7 +99,22 @@ impl<M: Subscription> Events<M> {
     ) -> Self {
         Events {
             inner: Box::pin(inner),
+            connected: None,
         }
+    }
+
+    /// The same events, with the flag [`Events::is_connected`] reads (set by the stream).
+    #[doc(hidden)]
+    pub fn with_connected(mut self, connected: Arc<AtomicBool>) -> Self {
+        self.connected = Some(connected);
+        self
+    }
+
+    /// Whether the stream has a WebSocket connection open now: false before the first poll,
+    /// while it connects or waits to reconnect, and after it ended (and always for a stream
+    /// not opened by atlex's client).
+    pub fn is_connected(&self) -> bool {
+        is_connected(&self.connected)
     }
 
     /// The same stream, each message with the records its commit wrote (for `#commit`
@@ -102,9 +124,14 @@ impl<M: Subscription> Events<M> {
     pub fn with_records<R: crate::RecordSet>(self) -> WithRecords<M, R> {
         WithRecords {
             inner: self.inner,
+            connected: self.connected,
             _records: std::marker::PhantomData,
         }
     }
+}
+
+fn is_connected(flag: &Option<Arc<AtomicBool>>) -> bool {
+    flag.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
 }
 
 impl<M: Subscription> futures_core::Stream for Events<M> {
@@ -124,15 +151,25 @@ impl<M: Subscription> futures_core::Stream for Events<M> {
 pub struct Event<Msg, R> {
     /// The message.
     pub message: Msg,
-    /// For a commit: each operation with its record (empty for other messages).
-    pub ops: Vec<crate::stream::RecordOp<R>>,
+    /// For a commit: one item per operation, in the order of the commit's `ops`, each with its
+    /// record (see [`crate::stream::record_ops`]); empty for other messages.
+    pub ops: Vec<Result<crate::stream::RecordOp<R>, crate::repo::RepoError>>,
 }
 
 /// The stream of [`Events::with_records`].
 #[cfg(feature = "cbor")]
 pub struct WithRecords<M: Subscription, R> {
     inner: Inner<M>,
+    connected: Option<Arc<AtomicBool>>,
     _records: std::marker::PhantomData<fn() -> R>,
+}
+
+#[cfg(feature = "cbor")]
+impl<M: Subscription, R> WithRecords<M, R> {
+    /// Whether the stream has a WebSocket connection open now: see [`Events::is_connected`].
+    pub fn is_connected(&self) -> bool {
+        is_connected(&self.connected)
+    }
 }
 
 #[cfg(feature = "cbor")]
