@@ -20,9 +20,20 @@
 //! - `lexicon-invalid.json`: the compile error names the place in the document (its JSON
 //!   pointer) and the rule broken, again from a table of each case's reason.
 //!
+//! - The repository's own cases in the same format (`tests/lexicons/documents/`):
+//!   `unknown-properties-valid.json`, documents with properties the lexicon language does not
+//!   define (yet) at every level, each judged as a valid interop document (and its `LEXICON`
+//!   keeps them); `near-miss-invalid.json`, documents with a misspelled property, each a
+//!   compile error at that key naming the property meant, and valid once spelled right.
+//! - The reference validators (`@atproto/lexicon` and `@atproto/lex-document`, through
+//!   `tests/diff/documents.mjs` on Node 22) judge those cases too, each verdict asserted; and
+//!   the properties their schemas define at each position of a document are all ones atlex
+//!   knows there.
+//!
 //! Every test prints `<file>: N cases passed of M cases run` and fails listing each case that
-//! went wrong, with the reason. Needs `ATLEX_INTEROP_DIR` (a copy of
-//! bluesky-social/atproto-interop-tests); skipped without it (a failure with
+//! went wrong, with the reason. The interop vectors need `ATLEX_INTEROP_DIR` (a copy of
+//! bluesky-social/atproto-interop-tests), the reference checks Node 22 and the packages in
+//! `pds/` (`bash pds/install.sh`); skipped without them (a failure with
 //! `ATLEX_REQUIRE_ALL=1`). The catalog is compiled only when the variable is set for the build
 //! (cfg `atlex_interop`, from build.rs).
 #![deny(warnings)]
