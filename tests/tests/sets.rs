@@ -96,6 +96,84 @@ fn extern_paths_reuse_the_existing_types() {
     assert_eq!(json["color"], "red");
 }
 
+/// Whether `U: From<T>`, asked where both are known types (autoref specialization: the
+/// `Converts` method is found first when it applies, `Falls back` after one more borrow).
+struct Probe<T, U>(std::marker::PhantomData<(T, U)>);
+
+trait Converts {
+    fn converts(&self) -> bool {
+        true
+    }
+}
+
+impl<T, U: From<T>> Converts for Probe<T, U> {}
+
+trait FallsBack {
+    fn converts(&self) -> bool {
+        false
+    }
+}
+
+impl<T, U> FallsBack for &Probe<T, U> {}
+
+macro_rules! converts {
+    ($t:ty => $u:ty) => {
+        (&Probe::<$t, $u>(std::marker::PhantomData)).converts()
+    };
+}
+
+/// Each union variant's type converts into the union, so that a field takes
+/// `Some(value.into())`: a record of another document, objects of this document and of another
+/// one in the same invocation. A type reached through `extern_paths` does not (it could be an
+/// alias of another variant's type); its variant is built by hand.
+#[test]
+fn union_variants_convert_into_the_union() {
+    use app::com::example::app::{note, pin};
+    let pinned = pin::Record::new(atlex::at_uri!(
+        "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/com.example.app.note/3k43tv4rft22g"
+    ));
+    let note = note::Record {
+        attachment: Some(pinned.clone().into()),
+        ..note::Record::new("hi".into(), atlex::datetime!("2024-01-01T00:00:00Z"))
+    };
+    assert_eq!(
+        note.attachment,
+        Some(note::RecordAttachment::Pin(Box::new(pinned)))
+    );
+    let json = serde_json::to_value(&note).unwrap();
+    assert_eq!(json["attachment"]["$type"], "com.example.app.pin");
+
+    type Tag = base::com::example::base::defs::Tag;
+    assert!(converts!(pin::Record => note::RecordAttachment));
+    assert!(!converts!(Tag => note::RecordAttachment));
+    assert!(!converts!(atlex::types::Unknown => note::RecordAttachment));
+    let by_hand = note::RecordAttachment::DefsTag(Box::new(Tag::new("rust".into())));
+    by_hand.validate().unwrap();
+
+    // With `com.example.base` in the same invocation, its variant converts too.
+    use app_in_set::com::example::{app::note as set_note, base::defs as set_defs};
+    let tag: set_note::RecordAttachment = set_defs::Tag::new("rust".into()).into();
+    assert_eq!(
+        tag,
+        set_note::RecordAttachment::DefsTag(Box::new(set_defs::Tag::new("rust".into())))
+    );
+    assert!(converts!(set_defs::Tag => set_note::RecordAttachment));
+
+    // Variants of this document and of another, written with `lex:` refs.
+    use lexref::com::example::lexref::{defs, post};
+    let embed: post::RecordEmbed = post::Image::new("alt".into()).into();
+    assert_eq!(
+        embed,
+        post::RecordEmbed::Image(Box::new(post::Image::new("alt".into())))
+    );
+    let label: post::RecordEmbed = defs::Label::new("x".into()).into();
+    assert!(matches!(label, post::RecordEmbed::DefsLabel(_)));
+    let site: post::RecordEmbed = defs::Main::new(atlex::uri!("https://example.com")).into();
+    assert!(matches!(site, post::RecordEmbed::Defs(_)));
+    let plain: post::RecordEmbed = post::Plain::default().into();
+    assert!(matches!(plain, post::RecordEmbed::Plain(_)));
+}
+
 #[test]
 fn include_emits_the_referenced_documents_only() {
     // The pin record is referenced by the note, so it is emitted, as a record.

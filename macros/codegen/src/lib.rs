@@ -269,4 +269,35 @@ mod tests {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// A subscription's `subprotocol` (a newer version of the language) is no error, and
+    /// `subscribe`'s doc says which framing the lexicon declares when it is not the spec's.
+    #[test]
+    fn a_declared_subprotocol_is_kept_in_the_docs() {
+        let dir = std::env::temp_dir().join(format!("atlex-subprotocol-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let doc = |id: &str, subprotocol: &str| {
+            format!(
+                r##"{{"lexicon": 1, "id": "com.example.{id}", "defs": {{
+                    "main": {{"type": "subscription", "subprotocol": {subprotocol},
+                        "message": {{"schema": {{"type": "union", "refs": ["#event"]}}}}}},
+                    "event": {{"type": "object", "properties": {{}}}}}}}}"##
+            )
+        };
+        std::fs::write(dir.join("json.json"), doc("json", "\"xrpc.v1.json\"")).unwrap();
+        std::fs::write(dir.join("cbor.json"), doc("cbor", "\"xrpc.v0.cbor\"")).unwrap();
+        std::fs::write(dir.join("odd.json"), doc("odd", "[1, 2]")).unwrap();
+        let request = Request {
+            sources: vec![Source::Path(".".into(), Span::call_site())],
+            include: Vec::new(),
+            extern_paths: Vec::new(),
+        };
+        let (tokens, ok) = expand_report(&request, &dir);
+        let text = tokens.to_string();
+        assert!(ok, "{text}");
+        let declared = "Its lexicon declares the subprotocol \\\"xrpc.v1.json\\\"";
+        assert_eq!(text.matches(declared).count(), 1, "{text}");
+        assert_eq!(text.matches("Its lexicon declares").count(), 1, "{text}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -129,6 +129,11 @@ pub struct Subscription {
     pub message: Option<Schema>,
     /// Declared errors.
     pub errors: Vec<ErrorDecl>,
+    /// `subprotocol`, when it is a string: the framing a server sends a client that does not
+    /// ask for one (`xrpc.v0.cbor`, the event-stream spec's, when absent; `xrpc.v1.json` for
+    /// JSON frames). A property of a newer version of the language (proposal 0015, JSON event
+    /// streams) that the reference validators do not define yet; kept for the docs.
+    pub subprotocol: Option<String>,
 }
 
 /// An input or output body.
@@ -360,12 +365,7 @@ pub fn read_document(
     };
     let mut r = Reader { cx, origin };
     let members = r.object(json, &root)?;
-    r.check_keys(
-        members,
-        &root,
-        &["lexicon", "id", "revision", "description", "defs", "$type"],
-        "a lexicon document",
-    );
+    r.check_keys(members, &root, &DOCUMENT);
     match field(members, "lexicon") {
         None => r.err(
             &root,
@@ -526,6 +526,87 @@ const DEF_TYPES: &[&str] = &[
     "blob",
 ];
 
+/// A place in a document where the lexicon language defines a set of properties: a document,
+/// a definition of one type, a schema of one type, a body, a message, an error declaration.
+#[derive(Debug, Clone, Copy)]
+pub struct Position {
+    /// Its lexicon name: the `type` of a definition or schema (`string`, `subscription`), or
+    /// `document`, `message`, `body`, `error`.
+    pub name: &'static str,
+    /// What messages call it ("a string schema").
+    pub what: &'static str,
+    /// The properties the lexicon language defines there, as the reference validators
+    /// (`@atproto/lexicon`, `@atproto/lex-document`) know them. Any other property is ignored,
+    /// as they ignore it, unless it is a [`near_miss`] of one of these.
+    pub known: &'static [&'static str],
+}
+
+macro_rules! positions {
+    ($($(#[$doc:meta])* $id:ident = $name:literal, $what:literal, [$($key:literal),* $(,)?];)*) => {
+        $($(#[$doc])* pub const $id: Position = Position {
+            name: $name,
+            what: $what,
+            known: &[$($key),*],
+        };)*
+        /// Every position, in the order above.
+        pub const POSITIONS: &[Position] = &[$($id),*];
+    };
+}
+
+positions! {
+    /// The document itself; `$type` is there when it is stored as a `com.atproto.lexicon.schema`
+    /// record.
+    DOCUMENT = "document", "a lexicon document", ["lexicon", "id", "revision", "description", "defs", "$type"];
+    /// A `record` definition.
+    RECORD = "record", "a record definition", ["type", "description", "key", "record"];
+    /// A `query` definition.
+    QUERY = "query", "a query", ["type", "description", "parameters", "output", "errors"];
+    /// A `procedure` definition.
+    PROCEDURE = "procedure", "a procedure", ["type", "description", "parameters", "input", "output", "errors"];
+    /// A `subscription` definition.
+    SUBSCRIPTION = "subscription", "a subscription", ["type", "description", "parameters", "message", "errors"];
+    /// The `message` of a subscription.
+    MESSAGE = "message", "a subscription message", ["description", "schema"];
+    /// A `permission-set` definition (`title:lang` and `detail:lang` are localised variants
+    /// of `title` and `detail`).
+    PERMISSION_SET = "permission-set", "a permission set", ["type", "description", "title", "detail", "permissions"];
+    /// A `token` definition.
+    TOKEN = "token", "a token", ["type", "description"];
+    /// The `input` or `output` of a method.
+    BODY = "body", "an input or output body", ["encoding", "schema", "description"];
+    /// One entry of a method's `errors`.
+    ERROR = "error", "an error declaration", ["name", "description"];
+    /// An `object` schema.
+    OBJECT = "object", "an object schema", ["type", "description", "properties", "required", "nullable"];
+    /// The `params` schema of a method's `parameters`.
+    PARAMS = "params", "a params schema", ["type", "description", "properties", "required", "nullable"];
+    /// A `null` schema.
+    NULL = "null", "a null schema", ["type", "description"];
+    /// A `boolean` schema.
+    BOOLEAN = "boolean", "a boolean schema", ["type", "description", "default", "const"];
+    /// An `integer` schema.
+    INTEGER = "integer", "an integer schema", ["type", "description", "default", "const", "minimum", "maximum", "enum"];
+    /// A `string` schema.
+    STRING = "string", "a string schema", [
+        "type", "description", "format", "default", "const", "minLength", "maxLength",
+        "minGraphemes", "maxGraphemes", "knownValues", "enum",
+    ];
+    /// A `bytes` schema.
+    BYTES = "bytes", "a bytes schema", ["type", "description", "minLength", "maxLength"];
+    /// A `cid-link` schema.
+    CID_LINK = "cid-link", "a cid-link schema", ["type", "description"];
+    /// A `blob` schema.
+    BLOB = "blob", "a blob schema", ["type", "description", "accept", "maxSize"];
+    /// An `array` schema.
+    ARRAY = "array", "an array schema", ["type", "description", "items", "minLength", "maxLength"];
+    /// A `ref` schema.
+    REF = "ref", "a ref schema", ["type", "description", "ref"];
+    /// A `union` schema.
+    UNION = "union", "a union schema", ["type", "description", "refs", "closed"];
+    /// An `unknown` schema.
+    UNKNOWN = "unknown", "an unknown schema", ["type", "description"];
+}
+
 /// Reads JSON into the model, reporting mistakes into the context.
 struct Reader<'c> {
     cx: &'c mut Ctxt,
@@ -549,27 +630,32 @@ impl Reader<'_> {
         }
     }
 
-    /// Reports keys that the lexicon language does not define for this kind of value.
-    fn check_keys(&mut self, members: &[Member], at: &At, allowed: &[&str], what: &str) {
+    /// Reports the keys that are near misses of a property the lexicon language defines at
+    /// `position` (a misspelling: `maxLenght`, `requried`); every other key it does not
+    /// define is ignored, as the reference validators ignore it, so that a document written
+    /// for a newer version of the language (a subscription's `subprotocol`) still reads.
+    fn check_keys(&mut self, members: &[Member], at: &At, position: &Position) {
+        let known = position.known;
         for m in members {
-            if allowed.contains(&m.key.as_str()) {
+            if known.contains(&m.key.as_str()) {
                 continue;
             }
             // `title:lang`-style localised keys are allowed next to their base key.
             if let Some((base, _)) = m.key.split_once(':') {
-                if allowed.contains(&base) {
+                if known.contains(&base) {
                     continue;
                 }
             }
+            let Some(intended) = near_miss(&m.key, known) else {
+                continue;
+            };
+            let what = position.what;
             let key_at = at.child(&m.key, m.key_pos);
             let msg = format!("unknown property `{}` in {what}", m.key);
-            let hint = match closest(&m.key, allowed) {
-                Some(best) => format!(
-                    "did you mean `{best}`? {what} may have: {}",
-                    allowed.join(", ")
-                ),
-                None => format!("{what} may have: {}", allowed.join(", ")),
-            };
+            let hint = format!(
+                "did you mean `{intended}`? A property this close to one the lexicon language defines is taken for a misspelling (other unknown properties are ignored); {what} may have: {}",
+                known.join(", ")
+            );
             self.err(&key_at, &msg, Some(&hint));
         }
     }
@@ -728,12 +814,7 @@ impl Reader<'_> {
         let description = self.opt_string(members, &at, "description");
         let kind = match ty {
             "record" => {
-                self.check_keys(
-                    members,
-                    &at,
-                    &["type", "description", "key", "record"],
-                    "a record definition",
-                );
+                self.check_keys(members, &at, &RECORD);
                 let key = self.opt_string(members, &at, "key");
                 let key_at = field(members, "key")
                     .map(|m| at.child("key", m.value.pos))
@@ -777,20 +858,8 @@ impl Reader<'_> {
             }
             "query" | "procedure" => {
                 let is_proc = ty == "procedure";
-                let allowed: &[&str] = if is_proc {
-                    &[
-                        "type",
-                        "description",
-                        "parameters",
-                        "input",
-                        "output",
-                        "errors",
-                    ]
-                } else {
-                    &["type", "description", "parameters", "output", "errors"]
-                };
-                let what = if is_proc { "a procedure" } else { "a query" };
-                self.check_keys(members, &at, allowed, what);
+                let position = if is_proc { &PROCEDURE } else { &QUERY };
+                self.check_keys(members, &at, position);
                 let parameters = self.params(members, &at);
                 let input = if is_proc {
                     self.body(members, &at, "input")
@@ -812,24 +881,14 @@ impl Reader<'_> {
                 }
             }
             "subscription" => {
-                self.check_keys(
-                    members,
-                    &at,
-                    &["type", "description", "parameters", "message", "errors"],
-                    "a subscription",
-                );
+                self.check_keys(members, &at, &SUBSCRIPTION);
                 let parameters = self.params(members, &at);
                 let message = match field(members, "message") {
                     None => None,
                     Some(m) => {
                         let ma = at.child("message", m.value.pos);
                         let mm = self.object(&m.value, &ma)?;
-                        self.check_keys(
-                            mm,
-                            &ma,
-                            &["description", "schema"],
-                            "a subscription message",
-                        );
+                        self.check_keys(mm, &ma, &MESSAGE);
                         match field(mm, "schema") {
                             None => None,
                             Some(s) => {
@@ -840,19 +899,21 @@ impl Reader<'_> {
                     }
                 };
                 let errors = self.errors(members, &at);
+                // Not a property the reference validators define: any value is accepted, as
+                // theirs accept it; only a string says something.
+                let subprotocol = match field(members, "subprotocol").map(|m| &m.value.value) {
+                    Some(Value::String(s)) => Some(s.clone()),
+                    _ => None,
+                };
                 DefKind::Subscription(Subscription {
                     parameters,
                     message,
                     errors,
+                    subprotocol,
                 })
             }
             "permission-set" => {
-                self.check_keys(
-                    members,
-                    &at,
-                    &["type", "description", "title", "detail", "permissions"],
-                    "a permission set",
-                );
+                self.check_keys(members, &at, &PERMISSION_SET);
                 if let Some(m) = field(members, "permissions") {
                     let pa = at.child("permissions", m.value.pos);
                     match &m.value.value {
@@ -887,7 +948,7 @@ impl Reader<'_> {
                 DefKind::PermissionSet
             }
             "token" => {
-                self.check_keys(members, &at, &["type", "description"], "a token");
+                self.check_keys(members, &at, &TOKEN);
                 DefKind::Token
             }
             "unknown" | "ref" | "union" | "null" | "params" => {
@@ -938,12 +999,7 @@ impl Reader<'_> {
         let m = field(members, key)?;
         let ba = at.child(key, m.value.pos);
         let bm = self.object(&m.value, &ba)?;
-        self.check_keys(
-            bm,
-            &ba,
-            &["encoding", "schema", "description"],
-            "an input or output body",
-        );
+        self.check_keys(bm, &ba, &BODY);
         let encoding = match self.opt_string(bm, &ba, "encoding") {
             Some(e) => e,
             None => {
@@ -993,7 +1049,7 @@ impl Reader<'_> {
             let Some(im) = self.object(item, &ia) else {
                 continue;
             };
-            self.check_keys(im, &ia, &["name", "description"], "an error declaration");
+            self.check_keys(im, &ia, &ERROR);
             let description = self.opt_string(im, &ia, "description");
             match self.opt_string(im, &ia, "name") {
                 Some(name) => out.push(ErrorDecl {
@@ -1012,17 +1068,8 @@ impl Reader<'_> {
     }
 
     fn object_schema(&mut self, members: &[Member], at: &At, is_params: bool) -> Option<Object> {
-        let what = if is_params {
-            "a params schema"
-        } else {
-            "an object schema"
-        };
-        self.check_keys(
-            members,
-            at,
-            &["type", "description", "properties", "required", "nullable"],
-            what,
-        );
+        let position = if is_params { &PARAMS } else { &OBJECT };
+        self.check_keys(members, at, position);
         let mut properties = Vec::new();
         let mut failed = Vec::new();
         if let Some(m) = field(members, "properties") {
@@ -1065,36 +1112,18 @@ impl Reader<'_> {
         let description = self.opt_string(members, &at, "description");
         let kind = match ty {
             "null" => {
-                self.check_keys(members, &at, &["type", "description"], "a null schema");
+                self.check_keys(members, &at, &NULL);
                 Kind::Null
             }
             "boolean" => {
-                self.check_keys(
-                    members,
-                    &at,
-                    &["type", "description", "default", "const"],
-                    "a boolean schema",
-                );
+                self.check_keys(members, &at, &BOOLEAN);
                 Kind::Boolean(BoolC {
                     default: self.opt_bool(members, &at, "default"),
                     const_: self.opt_bool(members, &at, "const"),
                 })
             }
             "integer" => {
-                self.check_keys(
-                    members,
-                    &at,
-                    &[
-                        "type",
-                        "description",
-                        "default",
-                        "const",
-                        "minimum",
-                        "maximum",
-                        "enum",
-                    ],
-                    "an integer schema",
-                );
+                self.check_keys(members, &at, &INTEGER);
                 let enum_ = match field(members, "enum") {
                     None => None,
                     Some(m) => {
@@ -1135,24 +1164,7 @@ impl Reader<'_> {
                 })
             }
             "string" => {
-                self.check_keys(
-                    members,
-                    &at,
-                    &[
-                        "type",
-                        "description",
-                        "format",
-                        "default",
-                        "const",
-                        "minLength",
-                        "maxLength",
-                        "minGraphemes",
-                        "maxGraphemes",
-                        "knownValues",
-                        "enum",
-                    ],
-                    "a string schema",
-                );
+                self.check_keys(members, &at, &STRING);
                 let format = match field(members, "format") {
                     None => None,
                     Some(m) => {
@@ -1222,40 +1234,25 @@ impl Reader<'_> {
                 })
             }
             "bytes" => {
-                self.check_keys(
-                    members,
-                    &at,
-                    &["type", "description", "minLength", "maxLength"],
-                    "a bytes schema",
-                );
+                self.check_keys(members, &at, &BYTES);
                 Kind::Bytes(LenC {
                     min_length: self.opt_count(members, &at, "minLength"),
                     max_length: self.opt_count(members, &at, "maxLength"),
                 })
             }
             "cid-link" => {
-                self.check_keys(members, &at, &["type", "description"], "a cid-link schema");
+                self.check_keys(members, &at, &CID_LINK);
                 Kind::CidLink
             }
             "blob" => {
-                self.check_keys(
-                    members,
-                    &at,
-                    &["type", "description", "accept", "maxSize"],
-                    "a blob schema",
-                );
+                self.check_keys(members, &at, &BLOB);
                 Kind::Blob(BlobC {
                     accept: self.opt_string_list(members, &at, "accept"),
                     max_size: self.opt_count(members, &at, "maxSize"),
                 })
             }
             "array" => {
-                self.check_keys(
-                    members,
-                    &at,
-                    &["type", "description", "items", "minLength", "maxLength"],
-                    "an array schema",
-                );
+                self.check_keys(members, &at, &ARRAY);
                 let Some(items) = field(members, "items") else {
                     self.err(
                         &at,
@@ -1277,12 +1274,7 @@ impl Reader<'_> {
             "object" => Kind::Object(self.object_schema(members, &at, false)?),
             "params" => Kind::Object(self.object_schema(members, &at, true)?),
             "ref" => {
-                self.check_keys(
-                    members,
-                    &at,
-                    &["type", "description", "ref"],
-                    "a ref schema",
-                );
+                self.check_keys(members, &at, &REF);
                 match field(members, "ref") {
                     None => {
                         self.err(&at, "a ref schema needs `ref`", Some("e.g. `\"ref\": \"#localDef\"` or `\"ref\": \"com.atproto.repo.strongRef\"`"));
@@ -1302,12 +1294,7 @@ impl Reader<'_> {
                 }
             }
             "union" => {
-                self.check_keys(
-                    members,
-                    &at,
-                    &["type", "description", "refs", "closed"],
-                    "a union schema",
-                );
+                self.check_keys(members, &at, &UNION);
                 let refs = match self.opt_string_list(members, &at, "refs") {
                     Some(l) => l.value,
                     None => {
@@ -1324,7 +1311,7 @@ impl Reader<'_> {
                 Kind::Union(UnionC { refs, closed })
             }
             "unknown" => {
-                self.check_keys(members, &at, &["type", "description"], "an unknown schema");
+                self.check_keys(members, &at, &UNKNOWN);
                 Kind::Unknown
             }
             "record" | "query" | "procedure" | "subscription" | "permission-set" | "token" => {
@@ -1362,6 +1349,79 @@ impl Reader<'_> {
     }
 }
 
+/// The property of `known` that `key` is a near miss of (a misspelling of it), if any.
+///
+/// `key` is a near miss of a known property `p` when `key` is not itself known, neither starts
+/// with `$` (`$type`, `$schema`, `$comment` are metadata, never misspellings), and the two,
+/// compared with ASCII case folded and `_` and `-` dropped, are
+/// - the same word (`maxlength`, `max_length`, `MaxLength` for `maxLength`), or
+/// - the same letters in another order (`requried`, `maxLenght`, `itmes`), or
+/// - one edit apart, when `p` has five letters or more: one letter added, dropped or replaced,
+///   or two neighbouring letters swapped (`knownValue`, `nulable`, `minimun`, `descripton`).
+///
+/// Anything else, a property of a newer version of the language included (a subscription's
+/// `subprotocol`, a blob's `minSize`), is not a near miss. Two edits would be too many: they
+/// take `minSize` for `maxSize`. When several known properties fit, the first rule wins, then
+/// the first in `known`.
+pub fn near_miss<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    if key.starts_with('$') || known.contains(&key) {
+        return None;
+    }
+    let fold = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let sorted = |mut v: Vec<char>| {
+        v.sort_unstable();
+        v
+    };
+    let k = fold(key);
+    let rank = |p: &str| -> Option<u8> {
+        let f = fold(p);
+        if f == k {
+            Some(0)
+        } else if sorted(f.clone()) == sorted(k.clone()) {
+            Some(1)
+        } else if f.len() >= 5 && osa_distance_is_one(&k, &f) {
+            Some(2)
+        } else {
+            None
+        }
+    };
+    let mut best: Option<(u8, &'a str)> = None;
+    for p in known.iter().filter(|p| !p.starts_with('$')) {
+        if let Some(r) = rank(p) {
+            if best.is_none_or(|(b, _)| r < b) {
+                best = Some((r, p));
+            }
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+/// Whether `a` and `b` are exactly one edit apart: one element inserted, deleted or
+/// substituted, or two adjacent elements transposed.
+fn osa_distance_is_one(a: &[char], b: &[char]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    match long.len() - short.len() {
+        // Insertion: the rest of the long one, past one element, is the rest of the short one.
+        1 => short[prefix..] == long[prefix + 1..],
+        0 if prefix == short.len() => false,
+        // Substitution, or the transposition of the first differing pair.
+        0 => {
+            short[prefix + 1..] == long[prefix + 1..]
+                || (prefix + 1 < short.len()
+                    && short[prefix] == long[prefix + 1]
+                    && short[prefix + 1] == long[prefix]
+                    && short[prefix + 2..] == long[prefix + 2..])
+        }
+        _ => false,
+    }
+}
+
 /// The allowed word closest to `word`, when it is close enough to be a likely typo.
 pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
@@ -1386,4 +1446,152 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Misspellings of each kind, at the position they are written in, and the property meant.
+    #[test]
+    fn near_misses_are_misspellings() {
+        let cases: &[(&str, &Position, &str)] = &[
+            // The same word but for case, `_` and `-`.
+            ("MaxLength", &STRING, "maxLength"),
+            ("max_length", &STRING, "maxLength"),
+            ("max-size", &BLOB, "maxSize"),
+            ("Key", &RECORD, "key"),
+            ("ID", &DOCUMENT, "id"),
+            ("Refs", &UNION, "refs"),
+            // The same letters in another order.
+            ("maxLenght", &STRING, "maxLength"),
+            ("requried", &OBJECT, "required"),
+            ("itmes", &ARRAY, "items"),
+            ("tpye", &STRING, "type"),
+            ("fer", &REF, "ref"),
+            // One edit, for a property of five letters or more.
+            ("knownValue", &STRING, "knownValues"),
+            ("nulable", &OBJECT, "nullable"),
+            ("minimun", &INTEGER, "minimum"),
+            ("descripton", &DOCUMENT, "description"),
+            ("decsription", &ERROR, "description"),
+            ("parameter", &QUERY, "parameters"),
+            ("permission", &PERMISSION_SET, "permissions"),
+            ("recod", &RECORD, "record"),
+            ("mesage", &SUBSCRIPTION, "message"),
+            ("maxGraphems", &STRING, "maxGraphemes"),
+        ];
+        for (key, position, meant) in cases {
+            assert_eq!(
+                near_miss(key, position.known),
+                Some(*meant),
+                "{key:?} in {}",
+                position.what
+            );
+        }
+    }
+
+    /// Properties of newer versions of the language (proposals 0015 and 0016), names tools
+    /// and other schema languages use, and every property the language defines somewhere: at
+    /// every position where the language does not define them, none is taken for a misspelling
+    /// (two edits, `minSize` for `maxSize`, would have been).
+    #[test]
+    fn newer_and_foreign_properties_are_not_near_misses() {
+        let newer = [
+            "subprotocol",
+            "name",
+            "name:lang",
+            "collections",
+            "key",
+            "$type",
+            "$schema",
+            "$comment",
+            "$id",
+            "deprecated",
+            "examples",
+            "example",
+            "title",
+            "pattern",
+            "minSize",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+            "mimeType",
+            "additionalProperties",
+            "minProperties",
+            "nullable",
+            "optional",
+            "readOnly",
+            "since",
+            "version",
+            "status",
+            "tags",
+            "label",
+            "unit",
+        ];
+        let defined = POSITIONS.iter().flat_map(|p| p.known.iter().copied());
+        let mut checked = 0;
+        for key in newer.into_iter().chain(defined) {
+            for position in POSITIONS {
+                if position.known.contains(&key) {
+                    continue;
+                }
+                checked += 1;
+                assert_eq!(
+                    near_miss(key, position.known),
+                    None,
+                    "{key:?} in {}",
+                    position.what
+                );
+            }
+        }
+        assert!(checked > 1000, "only {checked} pairs checked");
+        assert_eq!(near_miss("minSize", &["maxSize"]), None);
+        assert_eq!(near_miss("subprotocols", SUBSCRIPTION.known), None);
+    }
+
+    /// Words a short property is one edit from are not misspellings of it: a property of
+    /// four letters or fewer needs the same letters.
+    #[test]
+    fn short_properties_need_the_same_letters() {
+        assert_eq!(near_miss("refs", REF.known), None);
+        assert_eq!(near_miss("keys", RECORD.known), None);
+        assert_eq!(near_miss("types", STRING.known), None);
+        assert_eq!(near_miss("enums", INTEGER.known), None);
+        assert_eq!(near_miss("names", ERROR.known), None);
+        assert_eq!(near_miss("ids", DOCUMENT.known), None);
+    }
+
+    #[test]
+    fn one_edit() {
+        let chars = |s: &str| s.chars().collect::<Vec<_>>();
+        let one = |a: &str, b: &str| osa_distance_is_one(&chars(a), &chars(b));
+        for (a, b) in [
+            ("abc", "abd"),
+            ("abc", "xbc"),
+            ("abc", "acb"),
+            ("abc", "bac"),
+            ("abc", "ab"),
+            ("abc", "bc"),
+            ("abc", "abcd"),
+            ("abc", "xabc"),
+            ("", "a"),
+            ("ab", "ba"),
+        ] {
+            assert!(one(a, b), "{a:?} {b:?}");
+            assert!(one(b, a), "{b:?} {a:?}");
+        }
+        for (a, b) in [
+            ("abc", "abc"),
+            ("abc", "cba"),
+            ("abcd", "badc"),
+            ("abc", "a"),
+            ("abc", "axc1"),
+            ("abcd", "abdx"),
+            ("", ""),
+        ] {
+            assert!(!one(a, b), "{a:?} {b:?}");
+            assert!(!one(b, a), "{b:?} {a:?}");
+        }
+    }
 }

@@ -313,10 +313,17 @@ pub(crate) fn emit_subscription(cx: &mut DocCx<'_, '_>, def: &Def, s: &Subscript
             "The event stream `{nsid}` (subscription), for generic code such as the server router."
         ),
     );
+    // A framing other than the event-stream spec's, declared by a newer lexicon.
+    let framing = match s.subprotocol.as_deref() {
+        Some(p) if p != "xrpc.v0.cbor" => format!(
+            " Its lexicon declares the subprotocol {p:?}: a server that follows it sends that framing to a client that does not ask for another, and this client reads the `xrpc.v0.cbor` framing (binary DAG-CBOR frames) only."
+        ),
+        _ => String::new(),
+    };
     let subscribe_doc = doc_attr(
         def.description.as_deref(),
         &format!(
-            "Subscribes to `{nsid}`: opens a WebSocket to the client's base URL (http becomes ws) and yields each message decoded and validated, or the stream's error; reconnects from the last sequence number. Needs atlex's `stream` feature."
+            "Subscribes to `{nsid}`: opens a WebSocket to the client's base URL (http becomes ws) and yields each message decoded and validated, or the stream's error; reconnects from the last sequence number. Needs atlex's `stream` feature.{framing}"
         ),
     );
     let method_struct = method_struct(&method_doc);

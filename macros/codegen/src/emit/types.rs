@@ -912,6 +912,8 @@ pub(crate) fn emit_union(
         ty: TokenStream,
         tag: String,
         alt_tag: Option<String>,
+        /// The type is one this invocation defines (not one reached through `extern_paths`).
+        local: bool,
     }
     let mut variants = Vec::new();
     for r in &u.refs {
@@ -945,9 +947,32 @@ pub(crate) fn emit_union(
             ty,
             tag,
             alt_tag,
+            local: cx.reg.docs.contains_key(nsid),
         });
     }
     let doc = doc_attr(description, origin);
+    // `From` each variant's type, so that a field takes `Some(value.into())`. Only for the
+    // types this invocation defines: no two variants hold one of those (a definition listed
+    // twice is an error), while a type reached through `extern_paths` may be an alias of
+    // another variant's type or of `Unknown`, and two impls for one type would not compile.
+    let from_impls = variants.iter().filter(|v| v.local).map(|v| {
+        let Variant { ident: vi, ty, .. } = v;
+        let boxed = std_ty("Box");
+        quote! {
+            impl ::core::convert::From<#ty> for #ident {
+                #[inline]
+                fn from(v: #ty) -> Self {
+                    Self::#vi(#boxed::new(v))
+                }
+            }
+        }
+    });
+    let from_doc = if variants.iter().all(|v| v.local) {
+        " Each variant's type converts into it (`From`), so a field takes `Some(value.into())`."
+    } else {
+        " Each variant's type converts into it (`From`), so a field takes `Some(value.into())`; except a type reached through `extern_paths` (it may be another variant's type under a second name): build that variant by hand, `Variant(Box::new(value))`."
+    };
+    let from_doc = (!variants.is_empty()).then(|| quote!(#[doc = ""] #[doc = #from_doc]));
     let defs = variants.iter().map(|v| {
         let Variant {
             ident: vi, ty, tag, ..
@@ -1016,11 +1041,14 @@ pub(crate) fn emit_union(
     };
     cx.items.push(quote! {
         #doc
+        #from_doc
         #[derive(Clone, PartialEq)]
         pub enum #ident {
             #(#defs)*
             #unknown_def
         }
+
+        #(#from_impls)*
 
         impl __fmt::Debug for #ident {
             #empty_match
