@@ -20,6 +20,7 @@
 //! | `cbor` | yes | DAG-CBOR, CIDs, CAR, repositories, record operations, blobs |
 //! | `stream` | no | event streams over WebSocket (implies `cbor`) |
 //! | `server` | no | an axum router from generated methods (subscriptions too, with `stream`) |
+//! | `identity` | no | handle and DID resolution, DID documents, PDS endpoints and keys (`identity`) |
 //!
 //! ```no_run
 //! atlex::lexicon!("lexicons/com/atproto/server/createSession.json");
@@ -43,6 +44,8 @@ extern crate self as atlex;
 pub mod car;
 #[cfg(feature = "cbor")]
 pub mod cbor;
+#[cfg(feature = "identity")]
+pub mod identity;
 mod private;
 mod record;
 #[cfg(feature = "cbor")]
