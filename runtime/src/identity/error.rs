@@ -204,3 +204,73 @@ impl fmt::Display for ResolveError {
 }
 
 impl std::error::Error for ResolveError {}
+
+/// Why [`crate::xrpc::Session::login_with`] failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LoginError {
+    /// The handle or DID did not resolve.
+    Resolve(ResolveError),
+    /// The DID document names no PDS (no `#atproto_pds` service).
+    NoPds {
+        /// The account's DID.
+        did: crate::types::Did,
+    },
+    /// The PDS the DID document names is not a usable base URL.
+    InvalidPds {
+        /// The account's DID.
+        did: crate::types::Did,
+        /// The endpoint as the document gives it.
+        pds: String,
+        /// What is wrong with it.
+        reason: crate::xrpc::ClientError,
+    },
+    /// The PDS refused the login (`createSession`): a wrong password, a missing
+    /// `auth_factor_token`...
+    Login(crate::Error<crate::xrpc::session_methods::create_session::Error>),
+    /// The PDS logged in another account than the one resolved (the session was logged out
+    /// again).
+    WrongAccount {
+        /// The DID resolved.
+        expected: crate::types::Did,
+        /// The DID the PDS's session is for.
+        got: crate::types::Did,
+    },
+}
+
+impl fmt::Display for LoginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoginError::Resolve(e) => write!(f, "could not find the account's PDS: {e}"),
+            LoginError::NoPds { did } => write!(
+                f,
+                "the DID document of {did} names no PDS (no #atproto_pds service)"
+            ),
+            LoginError::InvalidPds { did, pds, reason } => {
+                write!(f, "the PDS of {did}, {pds:?}, is not usable: {reason}")
+            }
+            LoginError::Login(e) => write!(f, "login refused: {e}"),
+            LoginError::WrongAccount { expected, got } => write!(
+                f,
+                "the PDS logged in {got} where {expected} was asked; logged out again"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoginError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoginError::Resolve(e) => Some(e),
+            LoginError::InvalidPds { reason, .. } => Some(reason),
+            LoginError::Login(e) => Some(e),
+            LoginError::NoPds { .. } | LoginError::WrongAccount { .. } => None,
+        }
+    }
+}
+
+impl From<ResolveError> for LoginError {
+    fn from(e: ResolveError) -> Self {
+        LoginError::Resolve(e)
+    }
+}

@@ -38,7 +38,7 @@ mod net;
 
 pub use dns::{DnsTxtResolver, HickoryDns};
 pub use document::{DidDocument, DocumentError, Service, VerificationMethod};
-pub use error::ResolveError;
+pub use error::{LoginError, ResolveError};
 
 use crate::types::{Did, Handle};
 use crate::xrpc::{Client, Transport};
