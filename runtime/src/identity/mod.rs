@@ -40,6 +40,7 @@ pub use dns::{DnsTxtResolver, HickoryDns};
 pub use document::{DidDocument, DocumentError, Service, VerificationMethod};
 pub use error::{LoginError, ResolveError};
 
+use crate::crypto::PublicKey;
 use crate::types::{Did, Handle};
 use crate::xrpc::{Client, Transport};
 use cache::{Cache, CachePolicy};
@@ -63,6 +64,11 @@ pub struct Identity {
     /// The PDS: the document's `#atproto_pds` service endpoint (type
     /// `AtprotoPersonalDataServer`, an http(s) URL).
     pub pds: Option<String>,
+    /// The signing key: the `#atproto` verification method (see [`DidDocument::signing_key`];
+    /// `None` also when that key is malformed, which `signing_key` reports).
+    pub signing_key: Option<PublicKey>,
+    /// The labeler key: the `#atproto_label` verification method, read the same way.
+    pub labeler_key: Option<PublicKey>,
     /// The whole DID document.
     pub document: DidDocument,
 }
@@ -456,6 +462,8 @@ fn identity(did: Did, handle: Option<Handle>, doc: &DidDocument) -> Identity {
         did,
         handle,
         pds: doc.pds_endpoint().map(str::to_owned),
+        signing_key: doc.signing_key().ok().flatten(),
+        labeler_key: doc.labeler_key().ok().flatten(),
         document: doc.clone(),
     }
 }
