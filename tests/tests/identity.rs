@@ -485,6 +485,17 @@ async fn pds_accounts_resolve_as_the_reference_resolves_them() {
         alice.signing_key.as_ref().unwrap().curve(),
         atlex::crypto::Curve::K256
     );
+    // One way only: the keys without the handle.
+    let fresh = Resolver::builder()
+        .plc_url(&plc)
+        .handle_service(&pds)
+        .build();
+    let one_way = fresh.resolve_did(&accounts[0].did).await.unwrap();
+    assert_eq!(one_way.handle, None, "not checked, so not given");
+    assert_eq!(
+        (&one_way.signing_key, &one_way.pds),
+        (&alice.signing_key, &alice.pds)
+    );
     // The misses, typed.
     let nobody = &names[names.len() - 2];
     assert!(matches!(
@@ -502,7 +513,8 @@ async fn pds_accounts_resolve_as_the_reference_resolves_them() {
         Err(ResolveError::DidNotFound { status: 404, .. })
     ));
     println!(
-        "{} names resolved by atlex twice (resolveHandle, well-known) and by @atproto/identity: the same",
+        "{} names resolved by atlex twice (resolveHandle, well-known) and by @atproto/identity: \
+         the same 7 identities, the same 2 misses",
         names.len()
     );
 }
@@ -751,7 +763,11 @@ async fn cached_entries_go_stale_refresh_and_expire() {
     let cached = resolver.resolve(did).await.unwrap();
     assert_eq!(cached.signing_key, Some(key.public_key()));
     let fresh = resolver.refresh_did(did).await.unwrap();
-    assert_eq!(fresh.signing_key().unwrap(), Some(rotated.public_key()));
+    assert_eq!(fresh.signing_key, Some(rotated.public_key()));
+    assert_eq!(
+        fresh.document.signing_key().unwrap(),
+        Some(rotated.public_key())
+    );
     assert_eq!(hits(), 3);
     // Stale: fetched again on use; when that fails with a server error, the stale entry is
     // served until it expires.

@@ -85,7 +85,8 @@ struct Inner {
     documents: Http,
     timeout: Duration,
     handle_cache: Cache<Did>,
-    document_cache: Cache<Arc<DidDocument>>,
+    /// Documents with their parts read (keys parsed once), the handle not checked.
+    document_cache: Cache<Arc<Identity>>,
     described: String,
 }
 
@@ -382,15 +383,18 @@ impl Resolver {
         self.handle_did(&handle, false).await
     }
 
-    /// The DID document of `did`, its `id` checked (the handle is not). Uses the cache.
-    pub async fn resolve_did(&self, did: &str) -> Result<DidDocument, ResolveError> {
+    /// The identity of `did` from its document alone, one way: the document's `id` is checked,
+    /// the handle is not, so [`Identity::handle`] is `None` (use [`Resolver::resolve`] for a
+    /// checked handle). What a verifier needs for a DID's keys, with no handle lookup. Uses the
+    /// cache.
+    pub async fn resolve_did(&self, did: &str) -> Result<Identity, ResolveError> {
         let did = parse_did(did)?;
         Ok((*self.document(&did, false).await?).clone())
     }
 
     /// As [`Resolver::resolve_did`], but fetches the document again instead of using the
-    /// cache.
-    pub async fn refresh_did(&self, did: &str) -> Result<DidDocument, ResolveError> {
+    /// cache: after a signature failed to verify with the cached key (key rotation).
+    pub async fn refresh_did(&self, did: &str) -> Result<Identity, ResolveError> {
         let did = parse_did(did)?;
         Ok((*self.document(&did, true).await?).clone())
     }
@@ -404,17 +408,16 @@ impl Resolver {
     async fn resolve_with(&self, input: &str, fresh: bool) -> Result<Identity, ResolveError> {
         if input.starts_with("did:") {
             let did = parse_did(input)?;
-            let doc = self.document(&did, fresh).await?;
-            let handle = match doc.handle() {
-                Some(claimed) => self.verified_handle(&did, claimed, fresh).await,
-                None => None,
-            };
-            Ok(identity(did, handle, &doc))
+            let mut identity = (*self.document(&did, fresh).await?).clone();
+            if let Some(claimed) = identity.document.handle() {
+                identity.handle = self.verified_handle(&did, claimed, fresh).await;
+            }
+            Ok(identity)
         } else {
             let handle = parse_handle(input)?;
             let did = self.handle_did(&handle, fresh).await?;
-            let doc = self.document(&did, fresh).await?;
-            let claimed = doc.handle();
+            let mut identity = (*self.document(&did, fresh).await?).clone();
+            let claimed = identity.document.handle();
             if !claimed.is_some_and(|c| c.eq_ignore_ascii_case(&handle)) {
                 return Err(ResolveError::HandleMismatch {
                     handle: handle.into_string(),
@@ -422,7 +425,8 @@ impl Resolver {
                     claimed: claimed.map(str::to_owned),
                 });
             }
-            Ok(identity(did, Some(handle), &doc))
+            identity.handle = Some(handle);
+            Ok(identity)
         }
     }
 
@@ -443,28 +447,24 @@ impl Resolver {
             .await
     }
 
-    async fn document(&self, did: &Did, fresh: bool) -> Result<Arc<DidDocument>, ResolveError> {
+    /// The identity in the document of `did`, without a handle.
+    async fn document(&self, did: &Did, fresh: bool) -> Result<Arc<Identity>, ResolveError> {
         let plc = self.inner.plc.as_ref().map_err(Clone::clone)?;
         let url = did::document_url(did, plc)?;
         self.inner
             .document_cache
             .get(did, fresh, || async {
-                did::fetch_document(&self.inner.documents, did, &url)
-                    .await
-                    .map(Arc::new)
+                let document = did::fetch_document(&self.inner.documents, did, &url).await?;
+                Ok(Arc::new(Identity {
+                    did: did.clone(),
+                    handle: None,
+                    pds: document.pds_endpoint().map(str::to_owned),
+                    signing_key: document.signing_key().ok().flatten(),
+                    labeler_key: document.labeler_key().ok().flatten(),
+                    document,
+                }))
             })
             .await
-    }
-}
-
-fn identity(did: Did, handle: Option<Handle>, doc: &DidDocument) -> Identity {
-    Identity {
-        did,
-        handle,
-        pds: doc.pds_endpoint().map(str::to_owned),
-        signing_key: doc.signing_key().ok().flatten(),
-        labeler_key: doc.labeler_key().ok().flatten(),
-        document: doc.clone(),
     }
 }
 
