@@ -27,6 +27,10 @@
 //! after which it is dropped), and concurrent resolutions of one name share one request.
 //! Every request has a timeout and a size limit; nothing a server sends can make the resolver
 //! panic.
+//!
+//! Requests go to the hosts that handles and did:web DIDs name, over http for `localhost` and
+//! with any port. A service that resolves names it is sent and must not reach its own network
+//! gives [`ResolverBuilder::transport`] a transport that refuses private addresses.
 
 mod cache;
 mod did;
