@@ -12,14 +12,17 @@
 //! The binary half of the protocol: DAG-CBOR and CIDs (`cbor`), CAR files (`car`),
 //! repositories, typed record operations and blobs (`repo`), all with the `cbor` feature (on
 //! by default); event streams (`subscribe` of subscription documents, `stream`) with the
-//! `stream` feature.
+//! `stream` feature. Keys and signatures (P-256 and K-256, did:key, strict and lenient
+//! verification) are in `crypto`, with the `crypto` feature.
 //!
 //! | feature | default | what |
 //! |---|---|---|
 //! | `reqwest` | yes | the HTTP transport of [`Client::new`] |
 //! | `cbor` | yes | DAG-CBOR, CIDs, CAR, repositories, record operations, blobs |
+//! | `crypto` | no | P-256 and K-256 keys, did:key and Multikey, signing and verification |
 //! | `stream` | no | event streams over WebSocket (implies `cbor`) |
 //! | `server` | no | an axum router from generated methods (subscriptions too, with `stream`) |
+//! | `identity` | no | handle and DID resolution, DID documents, PDS endpoints and keys (`identity`) |
 //!
 //! ```no_run
 //! atlex::lexicon!("lexicons/com/atproto/server/createSession.json");
@@ -43,6 +46,10 @@ extern crate self as atlex;
 pub mod car;
 #[cfg(feature = "cbor")]
 pub mod cbor;
+#[cfg(feature = "crypto")]
+pub mod crypto;
+#[cfg(feature = "identity")]
+pub mod identity;
 mod private;
 mod record;
 #[cfg(feature = "cbor")]

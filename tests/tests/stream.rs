@@ -774,7 +774,7 @@ async fn a_consumer_outlives_its_relay_restarting() {
 /// after a skip when Node or the reference packages are not installed.
 #[cfg(atlex_official)]
 fn reference_client(url: &str, cursor: Option<i64>) -> Option<Vec<serde_json::Value>> {
-    let node = atlex_tests::reference_node("@atproto/xrpc-server")?;
+    let node = atlex_tests::node(&["@atproto/xrpc-server", "@atproto/sync", "@atproto/lex-json"])?;
     let script = atlex_tests::workspace().join("pds/reference/subscribe.mjs");
     let mut command = std::process::Command::new(&node);
     command.arg(script).arg(url);

@@ -276,6 +276,82 @@ impl<C: XrpcClient> Session<C> {
     }
 }
 
+/// Logging in through identity resolution: from a handle or DID to the account's PDS.
+#[cfg(feature = "identity")]
+impl<T: super::Transport> Session<super::Client<T>> {
+    /// Resolves `identifier` (a handle or a DID) with `resolver`, the handle checked both
+    /// ways, then logs in with `com.atproto.server.createSession` at the PDS its DID document
+    /// names, over `transport`, as the resolved DID. The session's client is a
+    /// [`super::Client`] for that PDS. A PDS that logs in another account is refused.
+    pub async fn login_with_transport(
+        resolver: &crate::identity::Resolver,
+        transport: T,
+        identifier: &str,
+        password: &str,
+        auth_factor_token: Option<&str>,
+    ) -> Result<Self, crate::identity::LoginError> {
+        use crate::identity::LoginError;
+        let identity = resolver.resolve(identifier).await?;
+        let Some(pds) = identity.pds else {
+            return Err(LoginError::NoPds { did: identity.did });
+        };
+        let client = super::Client::with_transport(&pds, transport).map_err(|reason| {
+            LoginError::InvalidPds {
+                did: identity.did.clone(),
+                pds: pds.clone(),
+                reason,
+            }
+        })?;
+        let session = Session::new(client);
+        let data = session
+            .login(&identity.did, password, auth_factor_token)
+            .await
+            .map_err(LoginError::Login)?;
+        if data.did != identity.did {
+            // Best effort: the error below is what matters.
+            let _ = session.logout().await;
+            return Err(LoginError::WrongAccount {
+                expected: identity.did,
+                got: data.did,
+            });
+        }
+        Ok(session)
+    }
+}
+
+#[cfg(all(feature = "identity", feature = "reqwest"))]
+impl Session<super::Client> {
+    /// Logs in with a handle or a DID, finding the account's PDS through `resolver`: the
+    /// handle or DID is resolved (the handle checked both ways), then
+    /// `com.atproto.server.createSession` is called at the PDS its DID document names, over
+    /// reqwest. See [`Session::login_with_transport`] for another transport or a two-factor
+    /// token; to log in with an email address, make a [`Session`] for the PDS and call
+    /// [`Session::login`].
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), atlex::identity::LoginError> {
+    /// let resolver = atlex::identity::Resolver::new();
+    /// let session = atlex::xrpc::Session::login_with(&resolver, "alice.example.com", "app-password").await?;
+    /// println!("logged in at {}", session.client().base_url());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login_with(
+        resolver: &crate::identity::Resolver,
+        identifier: &str,
+        password: &str,
+    ) -> Result<Self, crate::identity::LoginError> {
+        Self::login_with_transport(
+            resolver,
+            super::ReqwestTransport::new(),
+            identifier,
+            password,
+            None,
+        )
+        .await
+    }
+}
+
 fn not_logged_in<E>() -> Error<E> {
     Error::InvalidRequest(crate::ValidationError::new(crate::validate::Rule::Other(
         "not logged in: call Session::login first".into(),
