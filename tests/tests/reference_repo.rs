@@ -901,10 +901,20 @@ mod reference {
         controls.finish("DAG-CBOR controls", 80);
     }
 
-    /// Strings that start with U+FEFF, a character like any other in the data model.
+    /// Strings that start with U+FEFF, a character like any other in the data model (a string
+    /// is any valid UTF-8). atlex writes the character as its three bytes `ef bb bf` and reads
+    /// it back; @atproto/lex-cbor 0.1.6 decodes strings with `TextDecoder`'s default, which
+    /// drops a leading byte order mark, so its reading of these values (and the CID of its
+    /// re-encoding) differs. This test pins both: atlex's bytes are the hand-written ones, and
+    /// the reference disagrees on every case and only there, so that a fixed reference (or an
+    /// atlex that starts dropping the character) is noticed.
     #[test]
-    #[ignore = "@atproto/lex-cbor 0.1.6 drops a leading U+FEFF from every string it decodes (TextDecoder's default), so its reading, re-encoding and CID differ from the bytes"]
     fn strings_starting_with_a_byte_order_mark() {
+        // {"a": "\u{feff}x"}: a map of one pair, key "a", value the 4-byte string.
+        let by_hand = [0xa1, 0x61, b'a', 0x64, 0xef, 0xbb, 0xbf, b'x'];
+        let value = Data::from_json(&json!({"a": "\u{feff}x"})).unwrap();
+        assert_eq!(cbor::to_vec(&value).unwrap(), by_hand);
+        assert_eq!(cbor::decode::<Data>(&by_hand).unwrap(), value);
         let Some(mut node) = node() else {
             return;
         };
@@ -919,7 +929,18 @@ mod reference {
         .map(|(i, j)| written(format!("value #{i} {j}"), &Data::from_json(j).unwrap()))
         .collect();
         let tally = read_by_the_reference(&mut node, &values);
-        tally.finish("strings starting with U+FEFF, read by @atproto/lex-cbor", 4);
+        println!(
+            "strings starting with U+FEFF, read by @atproto/lex-cbor: {} cases, {} agreed (the reference drops the character)",
+            tally.cases, tally.agreed
+        );
+        assert_eq!((tally.cases, tally.agreed), (4, 0), "{:?}", tally.wrong);
+        // The same strings with the character inside agree: only a leading one is dropped.
+        let inside: Vec<Written> = [json!({"text": "a\u{feff}b"}), json!(["x\u{feff}"])]
+            .iter()
+            .enumerate()
+            .map(|(i, j)| written(format!("inside #{i} {j}"), &Data::from_json(j).unwrap()))
+            .collect();
+        read_by_the_reference(&mut node, &inside).finish("U+FEFF inside strings", 2);
     }
 
     /// How atlex's reading of the reference's bytes for `json` differs from the value.
@@ -2164,7 +2185,6 @@ mod reference {
     /// Records found by `Repository::entry` in a repository the reference wrote, with
     /// collections whose names extend each other.
     #[test]
-    #[ignore = "Repository::entry binary-searches tree-key order as (collection, rkey) order; passes once that lookup is fixed"]
     fn records_found_by_key_in_reference_repositories() {
         let Some(mut node) = node() else {
             return;

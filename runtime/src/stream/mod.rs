@@ -193,6 +193,12 @@ fn record_of<R: RecordSet>(
     };
     let list = blocks.as_ref().map_err(|e| bad(e.clone()))?;
     match list.iter().find(|(c, _)| c == cid.as_binary()) {
+        // The sync spec's hard limit on a record in a `#commit`.
+        Some((_, bytes)) if bytes.len() > crate::repo::MAX_RECORD_SIZE => Err(bad(format!(
+            "block {cid}: {} bytes, over the record size limit of {} bytes",
+            bytes.len(),
+            crate::repo::MAX_RECORD_SIZE
+        ))),
         Some((_, bytes)) if cbor::cid_matches(cid.as_binary(), bytes) => {
             read_record::<R>(collection, path, bytes)
         }
@@ -603,5 +609,53 @@ mod tests {
                 "create com.example.x/e record",
             ]
         );
+    }
+
+    #[test]
+    fn a_record_over_the_size_limit_is_refused() {
+        // A record of exactly the limit is read; one byte more is refused before hashing.
+        // {"$type": "com.example.x", "t": "aaa..."}: with a text of 64 KiB or more the
+        // string's head is 5 bytes, so the encoding is a fixed overhead plus the text.
+        let encode = |len: usize| {
+            let u: Unknown = serde_json::from_value(
+                serde_json::json!({"$type": "com.example.x", "t": "a".repeat(len)}),
+            )
+            .unwrap();
+            cbor::to_vec(&u).unwrap()
+        };
+        let overhead = encode(1 << 16).len() - (1 << 16);
+        let sized = |n: usize| {
+            let bytes = encode(n - overhead);
+            assert_eq!(bytes.len(), n);
+            ((), bytes)
+        };
+        for (n, ok) in [
+            (crate::repo::MAX_RECORD_SIZE, true),
+            (crate::repo::MAX_RECORD_SIZE + 1, false),
+        ] {
+            let (_, bytes) = sized(n);
+            let cid = cbor::cid_of(cbor::DAG_CBOR, &bytes);
+            let commit = RawCommit {
+                blocks: crate::types::Bytes::from(car::write(
+                    std::slice::from_ref(&cid),
+                    &[Block {
+                        cid: cid.clone(),
+                        data: bytes.into(),
+                    }],
+                )),
+                ops: vec![("create".into(), "com.example.x/a".into(), Some(cid))],
+            };
+            match &record_ops::<AnyData>(&commit)[0] {
+                Ok(RecordOp {
+                    record: Some(Ok(_)),
+                    ..
+                }) if ok => {}
+                Ok(RecordOp {
+                    record: Some(Err(e)),
+                    ..
+                }) if !ok => assert!(e.to_string().contains("size limit"), "{e}"),
+                other => panic!("{n} bytes: {other:?}"),
+            }
+        }
     }
 }
