@@ -50,6 +50,7 @@ pub mod cbor;
 pub mod crypto;
 #[cfg(feature = "identity")]
 pub mod identity;
+pub mod lexicons;
 mod private;
 mod record;
 #[cfg(feature = "cbor")]
