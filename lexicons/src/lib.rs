@@ -109,7 +109,8 @@
 //!   segment (`RecordEmbed::Images` for `app.bsky.embed.images`), another document's
 //!   definition by that segment and the definition (`DefsPostView`). An open union has
 //!   `Unknown`, which keeps a variant the lexicon does not list whole. Each variant's type
-//!   converts into the union: `Some(images.into())`.
+//!   from the same namespace converts into the union (`Some(images.into())`); a variant from
+//!   another namespace is built as `Variant(Box::new(value))`.
 //! - **Fields**: snake_case of the property (`createdAt` is `created_at`); a Rust keyword gets
 //!   a trailing underscore (`type_`). Known values of a string are enum variants in
 //!   PascalCase, with `Other(String)` for the rest.
