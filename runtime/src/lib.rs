@@ -15,6 +15,10 @@
 //! `stream` feature. Keys and signatures (P-256 and K-256, did:key, strict and lenient
 //! verification) are in `crypto`, with the `crypto` feature.
 //!
+//! The official lexicons are generated in the `atlex-lexicons` crate, the one to add beside
+//! this one. The `com.atproto` methods this crate's own helpers call (sessions, records,
+//! blobs) are in [`lexicons`], and `atlex-lexicons` re-exports them: one type each.
+//!
 //! | feature | default | what |
 //! |---|---|---|
 //! | `reqwest` | yes | the HTTP transport of [`Client::new`] |
@@ -50,6 +54,7 @@ pub mod cbor;
 pub mod crypto;
 #[cfg(feature = "identity")]
 pub mod identity;
+pub mod lexicons;
 mod private;
 mod record;
 #[cfg(feature = "cbor")]

@@ -212,6 +212,7 @@ pub(crate) const UNION_STRUCT: &str = "$atlex::union";
 /// Deserializes a union value whose tag is given apart from it (an event stream's header
 /// names the message type; the body has no `$type`): the variant for `tag` reads the body,
 /// with the tag put first as a union's own.
+#[cfg(feature = "cbor")]
 pub(crate) fn deserialize_tagged<'de, U: UnionTag, D: Deserializer<'de>>(
     tag: &str,
     d: D,

@@ -25,6 +25,10 @@ pub mod com {
                     pub password: String,
                     /// `authFactorToken` (string, optional: `None` when absent).
                     pub auth_factor_token: Option<String>,
+                    /// When true, instead of throwing error for takendown accounts, a valid response with a narrow scoped token will be returned
+                    ///
+                    /// `allowTakendown` (boolean, optional: `None` when absent).
+                    pub allow_takendown: Option<bool>,
                     /// Properties the lexicon does not define, kept so that writing the value back
                     /// loses nothing.
                     pub extra: __t::Extra,
@@ -37,13 +41,19 @@ pub mod com {
                             identifier,
                             password,
                             auth_factor_token: __None,
+                            allow_takendown: __None,
                             extra: __t::Extra::new(),
                         }
                     }
                     /// How the runtime reads this object.
                     const __INFO: __p::ObjectInfo = __p::ObjectInfo {
                         expecting: "an object (Input)",
-                        keys: &["identifier", "password", "authFactorToken"],
+                        keys: &[
+                            "identifier",
+                            "password",
+                            "authFactorToken",
+                            "allowTakendown",
+                        ],
                         record: __None,
                         keep_extra: true,
                         required: &[0, 1],
@@ -51,16 +61,17 @@ pub mod com {
                     /// The value from the slots read, or `None` when a required property is absent.
                     #[inline]
                     fn __build(
-                        s: (__Opt<String>, __Opt<String>, __Opt<String>),
+                        s: (__Opt<String>, __Opt<String>, __Opt<String>, __Opt<bool>),
                         extra: __t::Extra,
                     ) -> __Opt<Self> {
-                        let (f0, f1, f2) = s;
+                        let (f0, f1, f2, f3) = s;
                         match (f0, f1) {
                             (__Some(f0), __Some(f1)) => {
                                 __Some(Self {
                                     identifier: f0,
                                     password: f1,
                                     auth_factor_token: f2,
+                                    allow_takendown: f3,
                                     extra: extra,
                                 })
                             }
@@ -74,6 +85,7 @@ pub mod com {
                         self.identifier == other.identifier
                             && self.password == other.password
                             && self.auth_factor_token == other.auth_factor_token
+                            && self.allow_takendown == other.allow_takendown
                             && self.extra == other.extra
                     }
                 }
@@ -93,6 +105,7 @@ pub mod com {
                             .field("identifier", &self.identifier)
                             .field("password", &self.password)
                             .optional("authFactorToken", &self.auth_factor_token)
+                            .optional("allowTakendown", &self.allow_takendown)
                             .extra(&self.extra)
                     }
                 }

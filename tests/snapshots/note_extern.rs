@@ -403,6 +403,8 @@ pub mod com {
                     const NSID: &'static str = "com.example.app.note";
                     const KEY: &'static str = "tid";
                 }
+                #[doc(hidden)]
+                pub type Main = Record;
             }
             pub mod pin {
                 //! Generated from the lexicon `com.example.app.pin`.
@@ -497,6 +499,8 @@ pub mod com {
                     const NSID: &'static str = "com.example.app.pin";
                     const KEY: &'static str = "literal:self";
                 }
+                #[doc(hidden)]
+                pub type Main = Record;
             }
         }
     }

@@ -135,6 +135,12 @@ fn every_published_package_ships_both_licences() {
     );
     assert_eq!(
         published,
-        ["atlex", "atlex-codegen", "atlex-macros", "atlex-syntax"]
+        [
+            "atlex",
+            "atlex-codegen",
+            "atlex-lexicons",
+            "atlex-macros",
+            "atlex-syntax"
+        ]
     );
 }

@@ -26,6 +26,16 @@ mod app_in_set {
     }
 }
 
+/// The note with `com.example.base` in the set and mapped to the module above: the base
+/// documents are checked and resolved here, but their modules are `base`'s own, re-exported.
+mod app_sharing_base {
+    atlex::lexicon! {
+        path = ["lexicons/sets/com/example/app", "lexicons/sets/com/example/base"],
+        include = ["com.example.app.note"],
+        extern_paths = { "com.example.base" = crate::base::com::example::base },
+    }
+}
+
 /// Recursive types: a direct self-reference and a cycle through another document (every
 /// field on the cycle is boxed).
 mod tree {
@@ -94,6 +104,25 @@ fn extern_paths_reuse_the_existing_types() {
     let json = serde_json::to_value(&note).unwrap();
     assert_eq!(json["$type"], "com.example.app.note");
     assert_eq!(json["color"], "red");
+}
+
+/// A document of the set that `extern_paths` covers is the extern module, not a copy: a value
+/// of `base`'s type is a value of the set's, and the set knows its kinds (a union variant of
+/// it converts into the union, which a ref to a document outside the set cannot).
+#[test]
+fn a_document_of_the_set_under_an_extern_path_is_the_extern_module() {
+    use app_sharing_base::com::example::{app::note, base::defs};
+    let tag: defs::Tag = base::com::example::base::defs::Tag::new("rust".into());
+    let color: base::com::example::base::defs::Color = defs::Color::Red;
+    let note = note::Record {
+        tags: Some(vec![tag.clone()]),
+        color: Some(Some(color)),
+        attachment: Some(tag.into()),
+        ..note::Record::new("hi".into(), atlex::datetime!("2024-01-01T00:00:00Z"))
+    };
+    note.validate().unwrap();
+    let json = serde_json::to_value(&note).unwrap();
+    assert_eq!(json["attachment"]["$type"], "com.example.base.defs#tag");
 }
 
 /// Whether `U: From<T>`, asked where both are known types (autoref specialization: the

@@ -88,11 +88,16 @@ pub fn expand_report(request: &Request, root: &Path) -> (TokenStream, bool) {
     registry.check_refs(&mut cx);
 
     // Every file read is tracked so cargo rebuilds when it changes: through `LEXICON`'s
-    // `include_str!` for emitted documents, through a hidden constant for the others.
+    // `include_str!` for emitted documents, through a hidden constant for the others
+    // (re-exported ones among them).
     let emitted: BTreeSet<&str> = registry
         .docs
         .iter()
-        .filter(|(nsid, _)| cx.is_empty() && only.as_ref().is_none_or(|o| o.contains_key(*nsid)))
+        .filter(|(nsid, info)| {
+            cx.is_empty()
+                && info.reexport.is_none()
+                && only.as_ref().is_none_or(|o| o.contains_key(*nsid))
+        })
         .filter_map(|(_, info)| match &info.doc.text {
             model::DocText::File(path) => Some(path.as_str()),
             model::DocText::Inline(_) => None,
@@ -268,6 +273,118 @@ mod tests {
             "an unreferenced definition was emitted"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The expansion of the documents `files` (name, JSON) with `extern_paths`, as text
+    /// without spaces.
+    fn expand_files(tag: &str, files: &[(&str, &str)], externs: &[(&str, &str)]) -> String {
+        let dir = std::env::temp_dir().join(format!("atlex-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        let request = Request {
+            sources: vec![Source::Path(".".into(), Span::call_site())],
+            include: Vec::new(),
+            extern_paths: externs
+                .iter()
+                .map(|(prefix, path)| ExternPath {
+                    prefix: (*prefix).to_owned(),
+                    path: path.parse().unwrap(),
+                })
+                .collect(),
+        };
+        let (tokens, ok) = expand_report(&request, &dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let text = tokens.to_string().replace(' ', "");
+        assert!(ok, "{text}");
+        text
+    }
+
+    const BASE: &str = r##"{"lexicon": 1, "id": "com.example.base.defs", "defs": {
+        "tag": {"type": "object", "properties": {}},
+        "main": {"type": "record", "key": "tid", "record": {"type": "object", "properties": {}}}}}"##;
+    const NOTE: &str = r##"{"lexicon": 1, "id": "com.example.app.note", "defs": {
+        "main": {"type": "object", "properties": {
+            "tag": {"type": "ref", "ref": "com.example.base.defs#tag"},
+            "base": {"type": "ref", "ref": "com.example.base.defs"},
+            "either": {"type": "union", "refs": ["com.example.base.defs", "com.example.base.defs#tag"]}}}}}"##;
+
+    /// A document of the set that `extern_paths` covers is checked and resolved as usual but
+    /// not generated: its module is re-exported from the extern path, and refs to it name its
+    /// types by the names the document gives them (its record `main` is `Record`).
+    #[test]
+    fn a_document_in_the_set_under_an_extern_path_is_re_exported() {
+        let flat = expand_files(
+            "reexport",
+            &[("base.json", BASE), ("note.json", NOTE)],
+            &[("com.example.base", "crate::shared::com::example::base")],
+        );
+        assert!(
+            flat.contains("#[doc(inline)]pubusecrate::shared::com::example::base::defsasdefs;"),
+            "{flat}"
+        );
+        assert!(
+            !flat.contains("pubstructTag"),
+            "the re-exported document was generated: {flat}"
+        );
+        assert!(!flat.contains("pubmoddefs"), "{flat}");
+        for field in [
+            "pubtag:Option<super::super::super::super::com::example::base::defs::Tag>",
+            "pubbase:Option<super::super::super::super::com::example::base::defs::Record>",
+        ] {
+            assert!(flat.contains(field), "{field} is missing: {flat}");
+        }
+        // The variants' types are known, so each converts into the union.
+        assert_eq!(
+            flat.matches(
+                "impl::core::convert::From<super::super::super::super::com::example::base::defs::"
+            )
+            .count(),
+            2,
+            "{flat}"
+        );
+        // Its file is still tracked, now through a hidden constant.
+        assert_eq!(flat.matches("base.json\")").count(), 1, "{flat}");
+    }
+
+    /// Without the document in the set, a ref through `extern_paths` names the default item
+    /// (`Main` for a `main`), and a record module has `Main` as a hidden alias of `Record`.
+    #[test]
+    fn a_ref_outside_the_set_names_the_default_item_which_records_alias() {
+        let flat = expand_files(
+            "externref",
+            &[("note.json", NOTE)],
+            &[("com.example.base", "crate::shared::com::example::base")],
+        );
+        assert!(
+            flat.contains("pubbase:Option<crate::shared::com::example::base::defs::Main>"),
+            "{flat}"
+        );
+        assert!(!flat.contains("pubuse"), "{flat}");
+        let flat = expand_files("recordalias", &[("base.json", BASE)], &[]);
+        assert!(flat.contains("#[doc(hidden)]pubtypeMain=Record;"), "{flat}");
+    }
+
+    /// A re-exported document whose NSID is the prefix of another document's (which the same
+    /// extern path covers): its items are re-exported beside the other's module.
+    #[test]
+    fn a_re_exported_document_with_documents_under_it_keeps_them() {
+        let outer = r##"{"lexicon": 1, "id": "com.example.outer", "defs": {
+            "thing": {"type": "object", "properties": {}}}}"##;
+        let inner = r##"{"lexicon": 1, "id": "com.example.outer.inner", "defs": {
+            "main": {"type": "object", "properties": {
+                "thing": {"type": "ref", "ref": "com.example.outer#thing"}}}}}"##;
+        let flat = expand_files(
+            "nested",
+            &[("outer.json", outer), ("inner.json", inner)],
+            &[("com.example.outer", "crate::shared::outer")],
+        );
+        assert!(
+            flat.contains("pubmodouter{#[doc(inline)]pubusecrate::shared::outer::*;#[doc(inline)]pubusecrate::shared::outer::innerasinner;}"),
+            "{flat}"
+        );
+        assert!(!flat.contains("pubstruct"), "{flat}");
     }
 
     /// A subscription's `subprotocol` (a newer version of the language) is no error, and

@@ -116,6 +116,11 @@ impl Namer {
         }
     }
 
+    /// Claims `wanted` if it is free; never a numbered variant.
+    pub fn claim_exact(&mut self, wanted: &str) -> bool {
+        self.taken.insert(wanted.to_owned())
+    }
+
     /// Claims `wanted`, or the first free numbered variant of it.
     pub fn claim(&mut self, wanted: &str) -> String {
         if self.taken.insert(wanted.to_owned()) {
@@ -180,5 +185,8 @@ mod tests {
         assert_eq!(n.claim("Foo"), "Foo2");
         assert_eq!(n.claim("V2"), "V2");
         assert_eq!(n.claim("V2"), "V2_2");
+        assert!(!n.claim_exact("Foo"));
+        assert!(n.claim_exact("Bar"));
+        assert!(!n.claim_exact("Bar"));
     }
 }

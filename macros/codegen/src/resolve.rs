@@ -31,9 +31,20 @@ pub struct DocInfo<'a> {
     pub module: Vec<String>,
     /// Definition name -> Rust item name.
     pub names: BTreeMap<String, String>,
+    /// The module that already holds this document's items, when `extern_paths` covers a
+    /// document of the set: the document is not generated again, its module is re-exported
+    /// from there (`pub use <path> as <module>;`).
+    pub reexport: Option<TokenStream>,
 }
 
-/// Where a type comes from when its NSID is outside the set: `extern_paths`.
+/// `extern_paths`: where the types of an NSID prefix (a namespace such as `com.atproto`, or
+/// one whole NSID) already are.
+///
+/// A ref to a document outside the set under the prefix names the type in that module by its
+/// default name (`#strongRef` -> `StrongRef`, `main` -> `Main`; a record's module has `Main`
+/// as a hidden alias of `Record`). A document of the set under the prefix is checked and
+/// resolved as usual but not generated: its module is re-exported from that path, so both
+/// invocations share one type for each of its definitions.
 #[derive(Debug, Clone)]
 pub struct ExternPath {
     /// The NSID prefix (`com.atproto`).
@@ -98,15 +109,34 @@ impl<'a> Registry<'a> {
             }
             taken_modules.insert(module.clone(), ());
             let names = def_names(doc);
-            out.insert(doc.id.clone(), DocInfo { doc, module, names });
+            out.insert(
+                doc.id.clone(),
+                DocInfo {
+                    doc,
+                    module,
+                    names,
+                    reexport: None,
+                },
+            );
         }
         let mut externs = externs;
         externs.sort_by_key(|e| std::cmp::Reverse(e.prefix.len()));
-        Registry {
+        let mut registry = Registry {
             docs: out,
             externs,
             broken_files: Vec::new(),
+        };
+        let reexports: Vec<(String, TokenStream)> = registry
+            .docs
+            .keys()
+            .filter_map(|nsid| Some((nsid.clone(), registry.extern_module(nsid)?)))
+            .collect();
+        for (nsid, path) in reexports {
+            if let Some(info) = registry.docs.get_mut(&nsid) {
+                info.reexport = Some(path);
+            }
         }
+        registry
     }
 
     /// The extern module for `nsid`, if `extern_paths` covers it.

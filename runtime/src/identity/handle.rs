@@ -13,31 +13,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-/// The method the resolver calls on a handle service, generated from its lexicon.
-pub(crate) mod methods {
-    pub(crate) use resolve::com::atproto::identity::resolve_handle;
-
-    mod resolve {
-        crate::lexicon!({
-            "lexicon": 1,
-            "id": "com.atproto.identity.resolveHandle",
-            "defs": { "main": {
-                "type": "query",
-                "description": "Resolves an atproto handle (hostname) to a DID.",
-                "parameters": { "type": "params", "required": ["handle"], "properties": {
-                    "handle": { "type": "string", "format": "handle" }
-                } },
-                "output": { "encoding": "application/json", "schema": {
-                    "type": "object", "required": ["did"], "properties": {
-                        "did": { "type": "string", "format": "did" }
-                    } } },
-                "errors": [{ "name": "HandleNotFound" }]
-            } }
-        });
-    }
-}
-
-use methods::resolve_handle;
+use crate::lexicons::com::atproto::identity::resolve_handle;
 
 /// How handles are resolved.
 pub(crate) enum HandleSource {

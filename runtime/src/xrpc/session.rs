@@ -9,49 +9,11 @@ use http::{header, HeaderValue};
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
-/// The methods sessions use, generated from their lexicons by atlex itself.
+/// The methods sessions use: the modules of [`crate::lexicons`].
 pub mod methods {
-    pub use create::com::atproto::server::create_session;
-    pub use delete::com::atproto::server::delete_session;
-    pub use refresh::com::atproto::server::refresh_session;
-
-    mod create {
-        crate::lexicon!("lexicons/com/atproto/server/createSession.json");
-    }
-    mod refresh {
-        crate::lexicon!({
-            "lexicon": 1,
-            "id": "com.atproto.server.refreshSession",
-            "defs": { "main": {
-                "type": "procedure",
-                "description": "Refresh an authentication session, authenticated with the refresh token.",
-                "output": { "encoding": "application/json", "schema": {
-                    "type": "object",
-                    "required": ["accessJwt", "refreshJwt", "handle", "did"],
-                    "properties": {
-                        "accessJwt": { "type": "string" },
-                        "refreshJwt": { "type": "string" },
-                        "handle": { "type": "string", "format": "handle" },
-                        "did": { "type": "string", "format": "did" },
-                        "didDoc": { "type": "unknown" },
-                        "active": { "type": "boolean" },
-                        "status": { "type": "string", "knownValues": ["takendown", "suspended", "deactivated"] }
-                    } } },
-                "errors": [{ "name": "AccountTakedown" }, { "name": "InvalidToken" }, { "name": "ExpiredToken" }]
-            } }
-        });
-    }
-    mod delete {
-        crate::lexicon!({
-            "lexicon": 1,
-            "id": "com.atproto.server.deleteSession",
-            "defs": { "main": {
-                "type": "procedure",
-                "description": "Delete the current session, authenticated with the refresh token.",
-                "errors": [{ "name": "InvalidToken" }, { "name": "ExpiredToken" }]
-            } }
-        });
-    }
+    pub use crate::lexicons::com::atproto::server::{
+        create_session, delete_session, refresh_session,
+    };
 }
 
 use methods::{create_session, delete_session, refresh_session};

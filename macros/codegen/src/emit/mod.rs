@@ -43,6 +43,8 @@ pub(crate) fn std_ty(name: &str) -> TokenStream {
 struct ModNode {
     children: BTreeMap<String, ModNode>,
     items: Option<TokenStream>,
+    /// The module a document covered by `extern_paths` is re-exported from.
+    reexport: Option<TokenStream>,
     nsid_prefix: String,
 }
 
@@ -69,7 +71,6 @@ pub(crate) fn emit(reg: &Registry<'_>, only: Option<&crate::Selection>) -> Token
         {
             records.push((nsid.as_str(), &info.module));
         }
-        let items = emit_doc(reg, info, &wanted);
         let mut node = &mut root;
         let segs: Vec<&str> = nsid.split('.').collect();
         for (i, m) in info.module.iter().enumerate() {
@@ -78,7 +79,10 @@ pub(crate) fn emit(reg: &Registry<'_>, only: Option<&crate::Selection>) -> Token
                 node.nsid_prefix = segs[..=i.min(segs.len() - 1)].join(".");
             }
         }
-        node.items = Some(items);
+        match &info.reexport {
+            Some(path) => node.reexport = Some(path.clone()),
+            None => node.items = Some(emit_doc(reg, info, &wanted)),
+        }
     }
     let children = root.children.iter().map(|(name, n)| emit_node(name, n));
     let any_record = emit_any_record(&records);
@@ -146,8 +150,24 @@ fn emit_any_record(records: &[(&str, &Vec<String>)]) -> TokenStream {
 
 fn emit_node(name: &str, node: &ModNode) -> TokenStream {
     let ident = format_ident!("{}", name);
+    if let (Some(path), true) = (&node.reexport, node.children.is_empty()) {
+        // The very module (not a copy), so that its types are the other invocation's.
+        return quote! {
+            #[doc(inline)]
+            pub use #path as #ident;
+        };
+    }
     let children = node.children.iter().map(|(n, c)| emit_node(n, c));
-    let items = node.items.clone().unwrap_or_default();
+    let items = match (&node.items, &node.reexport) {
+        (Some(items), _) => items.clone(),
+        // A re-exported document whose NSID is also the prefix of others in the set: its
+        // items beside their modules.
+        (None, Some(path)) => quote! {
+            #[doc(inline)]
+            pub use #path::*;
+        },
+        (None, None) => TokenStream::new(),
+    };
     let doc = if node.items.is_some() {
         quote!()
     } else {

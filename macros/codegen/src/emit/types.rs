@@ -187,6 +187,14 @@ pub(crate) fn emit_record(cx: &mut DocCx<'_, '_>, def: &Def, r: &Record) {
             const KEY: &'static str = #key;
         }
     });
+    // A ref from another invocation (`extern_paths`) does not know that this `main` is a
+    // record, and names it `Main`, as the `main` of any other type.
+    if ident != "Main" && cx.namer.claim_exact("Main") {
+        cx.items.push(quote! {
+            #[doc(hidden)]
+            pub type Main = #ident;
+        });
+    }
 }
 
 /// One property as emitted.
