@@ -9,7 +9,7 @@
 
 use atlex::auth::{
     mint_service_token, request_service_token, verify_service_token, Caller, MintError,
-    ServiceAuthError, ServiceAuthVerifier, ServiceClaims, ServiceTokenBuilder,
+    ServiceAuthClient, ServiceAuthError, ServiceAuthVerifier, ServiceClaims, ServiceTokenBuilder,
 };
 use atlex::crypto::{Curve, Keypair, SignatureError};
 use atlex::identity::Resolver;
@@ -849,6 +849,54 @@ async fn the_pds_proxies_calls_to_atlex_handlers() {
     let (status, body) = json_body(resp).await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "BadJwtLexiconMethod", "{body}");
+}
+
+#[tokio::test]
+async fn a_service_calls_another_with_its_own_key() {
+    // Two atlex servers on loopback, each with its did:web document: the caller signs a token
+    // for each call with its key, the called one verifies it against the caller's document.
+    let resolver = Resolver::new();
+    let called = start_host(resolver.clone(), Keypair::generate_p256()).await;
+    let caller = start_host(resolver.clone(), Keypair::generate_k256()).await;
+    let feed: atlex::types::AtUri = format!("at://{}/app.bsky.feed.generator/words", called.did)
+        .parse()
+        .unwrap();
+    let params = get_feed_skeleton::Params::new(feed);
+    for aud in [called.did.clone(), format!("{}#bsky_fg", called.did)] {
+        let client = ServiceAuthClient::new(
+            Client::new(&called.url).unwrap(),
+            caller.key.clone(),
+            caller.did.clone(),
+            aud,
+        )
+        .unwrap()
+        .key_id("#atproto");
+        let out = get_feed_skeleton::call(&client, &params).await.unwrap();
+        assert_eq!(out.cursor.as_deref(), Some(caller.did.as_str()));
+    }
+    // Another audience: refused, with the XRPC error the server answered.
+    let client = ServiceAuthClient::new(
+        Client::new(&called.url).unwrap(),
+        caller.key.clone(),
+        caller.did.clone(),
+        caller.did.clone(),
+    )
+    .unwrap();
+    let err = get_feed_skeleton::call(&client, &params).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert!(
+        matches!(&err, atlex::Error::Xrpc(e) if e.name == "BadJwtAudience"),
+        "{err:?}"
+    );
+    assert!(matches!(
+        ServiceAuthClient::new(
+            Client::new(&called.url).unwrap(),
+            caller.key.clone(),
+            "me",
+            "did:web:x"
+        ),
+        Err(MintError::BadIssuer { .. })
+    ));
 }
 
 // ---------------------------------------------------------------------------------------

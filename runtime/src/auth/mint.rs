@@ -4,7 +4,10 @@ use super::methods::get_service_auth;
 use super::{jwt, now_secs, MintError};
 use crate::crypto::Keypair;
 use crate::types::{Did, Nsid};
-use crate::xrpc::XrpcClient;
+use crate::xrpc::{TransportError, XrpcClient, XrpcRequest};
+use bytes::Bytes;
+use http::header::AUTHORIZATION;
+use http::HeaderValue;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -161,6 +164,106 @@ pub fn mint_service_token(
     lxm: &str,
 ) -> Result<String, MintError> {
     ServiceTokenBuilder::new(iss, aud).lxm(lxm).sign(keypair)
+}
+
+/// An XRPC client that calls a service in the name of `iss`: each request carries a new
+/// token signed with `keypair`, for the method it calls (`lxm` is the request's NSID), the
+/// audience `aud`, good for 60 seconds (see [`ServiceTokenBuilder`]). What a feed generator,
+/// labeler or AppView uses to call another service with its own key.
+///
+/// ```no_run
+/// # atlex::lexicon!({"lexicon": 1, "id": "com.example.whoami", "defs": {"main": {"type": "query",
+/// #   "output": {"encoding": "application/json", "schema": {"type": "object", "required": ["did"],
+/// #   "properties": {"did": {"type": "string", "format": "did"}}}}}}});
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use atlex::auth::ServiceAuthClient;
+/// use atlex::crypto::Keypair;
+///
+/// let keypair = Keypair::generate_k256();
+/// let client = atlex::Client::new("https://feed.example.com")?;
+/// let client = ServiceAuthClient::new(client, keypair, "did:web:me.example.com", "did:web:feed.example.com")?;
+/// let me = com::example::whoami::call(&client, &Default::default()).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ServiceAuthClient<C> {
+    client: C,
+    keypair: Keypair,
+    iss: String,
+    aud: String,
+    key_id: Option<String>,
+    lifetime: Duration,
+}
+
+impl<C> ServiceAuthClient<C> {
+    /// Calls through `client` with tokens from `iss` (a DID, whose document's `#atproto` key
+    /// is `keypair`'s) for `aud` (the called service's DID, or `did#service_id`).
+    pub fn new(
+        client: C,
+        keypair: Keypair,
+        iss: impl Into<String>,
+        aud: impl Into<String>,
+    ) -> Result<Self, MintError> {
+        let (iss, aud) = (iss.into(), aud.into());
+        check_did_ref(&iss).map_err(|reason| MintError::BadIssuer {
+            iss: iss.clone(),
+            reason,
+        })?;
+        check_did_ref(&aud).map_err(|reason| MintError::BadAudience {
+            aud: aud.clone(),
+            reason,
+        })?;
+        Ok(ServiceAuthClient {
+            client,
+            keypair,
+            iss,
+            aud,
+            key_id: None,
+            lifetime: ServiceTokenBuilder::DEFAULT_LIFETIME,
+        })
+    }
+
+    /// Names the signing key in each token's `kid` (as [`ServiceTokenBuilder::key_id`]).
+    pub fn key_id(mut self, kid: impl Into<String>) -> Self {
+        self.key_id = Some(kid.into());
+        self
+    }
+
+    /// How long each token is good for (default [`ServiceTokenBuilder::DEFAULT_LIFETIME`]).
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// The client calls go through.
+    pub fn client(&self) -> &C {
+        &self.client
+    }
+
+    /// A token for the method `nsid`.
+    fn token(&self, nsid: &str) -> Result<String, MintError> {
+        let mut builder = ServiceTokenBuilder::new(self.iss.as_str(), self.aud.as_str())
+            .lxm(nsid)
+            .expires_in(self.lifetime);
+        if let Some(kid) = &self.key_id {
+            builder = builder.key_id(kid.as_str());
+        }
+        builder.sign(&self.keypair)
+    }
+}
+
+impl<C: XrpcClient> XrpcClient for ServiceAuthClient<C> {
+    async fn send_xrpc(
+        &self,
+        mut request: XrpcRequest,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let token = self.token(request.nsid).map_err(TransportError::new)?;
+        let value =
+            HeaderValue::from_str(&format!("Bearer {token}")).map_err(TransportError::new)?;
+        request.headers.insert(AUTHORIZATION, value);
+        self.client.send_xrpc(request).await
+    }
 }
 
 /// Asks a PDS for a service token in the name of the account logged in on `client` (a

@@ -4,7 +4,7 @@
 //!
 //! - Mint: [`ServiceTokenBuilder`] (or [`mint_service_token`]) signs a token with a local
 //!   [`Keypair`](crate::crypto::Keypair), for a service that calls another one in its own
-//!   name; [`request_service_token`] asks a PDS for one in a logged-in account's name
+//!   name ([`ServiceAuthClient`] signs one for each call it sends); [`request_service_token`] asks a PDS for one in a logged-in account's name
 //!   (`com.atproto.server.getServiceAuth`).
 //! - Verify: [`verify_service_token`] checks one token; a server keeps a
 //!   [`ServiceAuthVerifier`], which holds the resolver, the audiences it answers to, the clock
@@ -95,7 +95,7 @@ mod server;
 mod verify;
 
 pub use error::{MintError, ServiceAuthError};
-pub use mint::{mint_service_token, request_service_token, ServiceTokenBuilder};
+pub use mint::{mint_service_token, request_service_token, ServiceAuthClient, ServiceTokenBuilder};
 #[cfg(feature = "server")]
 pub use server::Caller;
 pub use verify::{ServiceAuthVerifier, ServiceAuthVerifierBuilder};
