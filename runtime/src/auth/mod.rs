@@ -9,7 +9,7 @@
 //! - Verify: [`verify_service_token`] checks one token; a server keeps a
 //!   [`ServiceAuthVerifier`], which holds the resolver, the audiences it answers to, the clock
 //!   leeway and, when turned on, the store of tokens already seen. With the `server` feature,
-//!   [`Caller`] is an axum extractor that gives a handler the verified caller, and every
+//!   `Caller` is an axum extractor that gives a handler the verified caller, and every
 //!   [`ServiceAuthError`] answers `401` with the XRPC error body.
 //!
 //! ```no_run
@@ -69,7 +69,7 @@
 //!    token whose `iss` ends in `#atproto_labeler`, `#atproto_label`, as the reference PDS
 //!    reads it), which must be one the verifier accepts (only `atproto` unless
 //!    [`ServiceAuthVerifierBuilder::key_ids`] adds others, as the revised proposal advises).
-//!    The document is resolved through the [`Resolver`](crate::identity::Resolver) and its
+//!    The document is resolved through the [`Resolver`] and its
 //!    cache; when the key is missing, of the other curve, or does not verify the signature,
 //!    the document is fetched again once (the key may have been rotated), never more.
 //! 9. The signature. The reference verifies service tokens with `allowMalleableSig: true`, and
@@ -86,6 +86,12 @@
 //!
 //! Every refusal is a [`ServiceAuthError`] variant whose message says what to do; none
 //! contains the token.
+//!
+//! A verifier resolves the `iss` of tokens it has not verified yet: a did:web issuer makes the
+//! service fetch `https://<host>/.well-known/did.json` of any host a caller names, and a bad
+//! signature one more fetch (as in the reference). A service that must not reach its own
+//! network builds its [`Resolver`] with a transport that refuses private addresses
+//! ([`ResolverBuilder::transport`](crate::identity::ResolverBuilder::transport)).
 
 mod error;
 mod jwt;
