@@ -182,7 +182,8 @@ pub fn mint_service_token(
 /// let keypair = Keypair::generate_k256();
 /// let client = atlex::Client::new("https://feed.example.com")?;
 /// let client = ServiceAuthClient::new(client, keypair, "did:web:me.example.com", "did:web:feed.example.com")?;
-/// let me = com::example::whoami::call(&client, &Default::default()).await?;
+/// let me = com::example::whoami::call(&client).await?;
+/// println!("the service sees {}", me.did);
 /// # Ok(())
 /// # }
 /// ```
