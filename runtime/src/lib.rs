@@ -27,6 +27,7 @@
 //! | `stream` | no | event streams over WebSocket (implies `cbor`) |
 //! | `server` | no | an axum router from generated methods (subscriptions too, with `stream`) |
 //! | `identity` | no | handle and DID resolution, DID documents, PDS endpoints and keys (`identity`) |
+//! | `auth` | no | inter-service auth: service tokens minted and verified, the verified caller on the server (`auth`; implies `identity`) |
 //!
 //! ```no_run
 //! atlex::lexicon!("lexicons/com/atproto/server/createSession.json");
@@ -46,6 +47,8 @@
 
 extern crate self as atlex;
 
+#[cfg(feature = "auth")]
+pub mod auth;
 #[cfg(feature = "cbor")]
 pub mod car;
 #[cfg(feature = "cbor")]

@@ -119,7 +119,8 @@ impl<E: ErrorKind> From<E> for ServerError<E> {
     }
 }
 
-fn xrpc_error(status: StatusCode, name: &str, message: Option<&str>) -> Response {
+/// An XRPC error answer: `status` with the body `{"error": name, "message": message}`.
+pub(crate) fn xrpc_error(status: StatusCode, name: &str, message: Option<&str>) -> Response {
     let body = match message {
         Some(m) => serde_json::json!({ "error": name, "message": m }),
         None => serde_json::json!({ "error": name }),

@@ -32,6 +32,43 @@ pub fn pds_url() -> Option<String> {
     }
 }
 
+/// The reference PLC directory next to the PDS: `ATLEX_PLC_URL`, or
+/// `http://127.0.0.1:$ATLEX_PLC_PORT` (what `.ci/run` and `pds/start.sh` set); `None` after
+/// [`skip`] said why.
+pub fn plc_url() -> Option<String> {
+    let url = std::env::var("ATLEX_PLC_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty());
+    let port = std::env::var("ATLEX_PLC_PORT")
+        .ok()
+        .filter(|p| !p.trim().is_empty());
+    match (url, port) {
+        (Some(url), _) => Some(url.trim().trim_end_matches('/').to_owned()),
+        (None, Some(port)) => Some(format!("http://127.0.0.1:{}", port.trim())),
+        (None, None) => {
+            skip("set ATLEX_PLC_URL (or ATLEX_PLC_PORT) to the reference PDS's PLC directory");
+            None
+        }
+    }
+}
+
+/// A DID document's `verificationMethod` list: each key as a `Multikey` method `<did>#<id>`.
+pub fn multikey_methods(
+    did: &str,
+    keys: &[(&str, &atlex::crypto::Keypair)],
+) -> Vec<serde_json::Value> {
+    keys.iter()
+        .map(|(id, key)| {
+            serde_json::json!({
+                "id": format!("{did}#{id}"),
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": key.public_key().to_multikey(),
+            })
+        })
+        .collect()
+}
+
 /// `n` lowercase letters, different on every call (for handles of new accounts).
 pub fn unique_letters(n: usize) -> String {
     use std::hash::{BuildHasher, Hasher};

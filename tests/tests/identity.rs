@@ -38,25 +38,6 @@ use lex::com::atproto::server::get_session;
 // ---------------------------------------------------------------------------------------
 // Where the reference is
 
-/// The reference PLC directory: `ATLEX_PLC_URL`, or `http://127.0.0.1:$ATLEX_PLC_PORT`; `None`
-/// after [`atlex_tests::skip`] said why.
-fn plc_url() -> Option<String> {
-    if let Ok(url) = std::env::var("ATLEX_PLC_URL") {
-        if !url.trim().is_empty() {
-            return Some(url.trim().trim_end_matches('/').to_owned());
-        }
-    }
-    match std::env::var("ATLEX_PLC_PORT") {
-        Ok(port) if !port.trim().is_empty() => Some(format!("http://127.0.0.1:{}", port.trim())),
-        _ => {
-            atlex_tests::skip(
-                "set ATLEX_PLC_URL (or ATLEX_PLC_PORT) to the reference PDS's PLC directory",
-            );
-            None
-        }
-    }
-}
-
 /// Node 22 with @atproto/identity installed in pds/, or `None` after a skip.
 fn node() -> Option<PathBuf> {
     atlex_tests::node(&["@atproto/identity", "@atproto/common-web"])
@@ -252,17 +233,7 @@ async fn serve(fake: &Fake) -> u16 {
 
 /// An atproto DID document.
 fn document(did: &str, handle: Option<&str>, pds: &str, keys: &[(&str, &Keypair)]) -> Value {
-    let methods: Vec<Value> = keys
-        .iter()
-        .map(|(id, key)| {
-            json!({
-                "id": format!("{did}#{id}"),
-                "type": "Multikey",
-                "controller": did,
-                "publicKeyMultibase": key.public_key().to_multikey(),
-            })
-        })
-        .collect();
+    let methods = atlex_tests::multikey_methods(did, keys);
     json!({
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
         "id": did,
@@ -425,7 +396,7 @@ impl Transport for WellKnownAtPds {
 
 #[tokio::test]
 async fn pds_accounts_resolve_as_the_reference_resolves_them() {
-    let (Some(pds), Some(plc)) = (atlex_tests::pds_url(), plc_url()) else {
+    let (Some(pds), Some(plc)) = (atlex_tests::pds_url(), atlex_tests::plc_url()) else {
         return;
     };
     let Some(node) = node() else { return };
@@ -1147,7 +1118,7 @@ async fn mutated_documents_and_answers_never_panic() {
 
 #[tokio::test]
 async fn sessions_log_in_with_a_handle_or_a_did_through_the_resolver() {
-    let (Some(pds), Some(plc)) = (atlex_tests::pds_url(), plc_url()) else {
+    let (Some(pds), Some(plc)) = (atlex_tests::pds_url(), atlex_tests::plc_url()) else {
         return;
     };
     let account = atlex_tests::create_account(&pds, "login").await;
