@@ -15,6 +15,11 @@
 //! `stream` feature. Keys and signatures (P-256 and K-256, did:key, strict and lenient
 //! verification) are in `crypto`, with the `crypto` feature.
 //!
+//! Rich text ([`richtext`]): a post's text with its facets (mentions, links, tags) built from
+//! parts or detected in a string as `@atproto/api` detects them, at UTF-8 byte offsets, with
+//! grapheme counts, mentions resolved to DIDs, and segments for display. Pure logic, in every
+//! build.
+//!
 //! | feature | default | what |
 //! |---|---|---|
 //! | `reqwest` | yes | the HTTP transport of [`Client::new`] |
@@ -54,6 +59,7 @@ mod private;
 mod record;
 #[cfg(feature = "cbor")]
 pub mod repo;
+pub mod richtext;
 #[cfg(feature = "cbor")]
 pub mod stream;
 pub mod types;
