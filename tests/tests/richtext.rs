@@ -1201,33 +1201,45 @@ fn built_from_parts_matches_the_reference_detection() {
     let Some(answers) = reference(&requests) else {
         return;
     };
-    let mut facets = 0;
+    let (mut facets, mut agree) = (0, 0);
     for (prefix, answer) in PREFIXES.iter().zip(&answers) {
         let rich = built(prefix);
-        let theirs = answer["facets"].as_array().expect("facets");
-        assert_eq!(theirs.len(), rich.facets().len(), "{prefix:?}: {answer}");
-        for (ours, theirs) in rich.facets().iter().zip(theirs) {
-            assert_eq!(
-                json!(ours.index),
-                theirs["index"],
-                "{prefix:?}: {ours:?} {theirs}"
-            );
-            let feature = &theirs["features"][0];
-            match &ours.features[0] {
-                // The reference's mention holds the handle until it is resolved.
-                Feature::Mention { .. } => {
-                    assert_eq!(feature, &json!({"$type": MENTION, "did": "alice.test"}))
+        // The reference's mention holds the handle until it is resolved.
+        let ours: Vec<Value> = rich
+            .facets()
+            .iter()
+            .map(|f| match &f.features[..] {
+                [Feature::Mention { .. }] => {
+                    json!({"index": f.index, "features": [{"$type": MENTION, "did": "alice.test"}]})
                 }
-                other => assert_eq!(&json!(other), feature, "{prefix:?}"),
+                _ => facet_json(f),
+            })
+            .collect();
+        let theirs: Vec<Value> = answer["facets"]
+            .as_array()
+            .expect("facets")
+            .iter()
+            .map(their_facet)
+            .collect();
+        assert_eq!(ours.len(), 6);
+        facets += ours.len();
+        for i in 0..ours.len().max(theirs.len()) {
+            if ours.get(i) == theirs.get(i) {
+                agree += 1;
+            } else {
+                println!(
+                    "{prefix:?}: atlex built {:?}, the reference detects {:?}",
+                    ours.get(i),
+                    theirs.get(i)
+                );
             }
-            facets += 1;
         }
-        assert_eq!(rich.facets()[0].index.byte_start, prefix.len() + 1);
     }
     println!(
-        "{} built texts, {facets} facets at the reference's offsets",
+        "{} built texts: {agree} of {facets} facets at the reference's offsets",
         PREFIXES.len()
     );
+    assert_eq!(agree, facets);
     assert_eq!(facets, PREFIXES.len() * 6);
 }
 

@@ -236,6 +236,11 @@ impl RichText {
         }
         let mut cursor = 0;
         for facet in &self.facets {
+            // Every facet fits (each way to make one checks it); this keeps the slicing
+            // below from ever panicking.
+            if check_slice(text, facet.index).is_err() {
+                continue;
+            }
             let ByteSlice {
                 byte_start: start,
                 byte_end: end,
@@ -612,3 +617,262 @@ impl DoubleEndedIterator for Segments<'_> {
 }
 
 impl ExactSizeIterator for Segments<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Validate;
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    fn did(name: &str) -> Did {
+        Did::new(format!("did:plc:{name}")).unwrap()
+    }
+
+    fn tag(t: &str) -> Feature {
+        Feature::Tag { tag: t.into() }
+    }
+
+    #[test]
+    fn facets_that_do_not_fit_are_refused_with_the_reason() {
+        let text = "né #rust";
+        let err = |facets| RichText::with_facets(text, facets).unwrap_err();
+        let e = err(vec![
+            Facet::new(4..9, tag("ok")),
+            Facet::new(2..7, tag("x")),
+        ]);
+        assert_eq!((e.facet(), e.index()), (1, ByteSlice::from(2..7)));
+        assert_eq!(e.problem(), &OffsetError::NotCharBoundary { offset: 2 });
+        assert!(e
+            .to_string()
+            .contains("convert character or UTF-16 offsets to bytes"));
+        let e = err(vec![Facet::new(4..10, tag("x"))]);
+        assert_eq!(e.problem(), &OffsetError::PastEnd { offset: 10, len: 9 });
+        let e = err(vec![Facet::new(
+            ByteSlice {
+                byte_start: 5,
+                byte_end: 4,
+            },
+            tag("x"),
+        )]);
+        assert_eq!(e.problem(), &OffsetError::Reversed { start: 5, end: 4 });
+        assert!(RichText::with_facets(text, vec![Facet::new(9..9, tag("end"))]).is_ok());
+
+        let lossy = RichText::with_facets_lossy(
+            text,
+            vec![
+                Facet::new(4..9, tag("b")),
+                Facet::new(2..7, tag("x")),
+                Facet::new(0..1, tag("a")),
+            ],
+        );
+        let kept: Vec<_> = lossy.facets().iter().map(|f| f.index.range()).collect();
+        assert_eq!(kept, [0..1, 4..9]);
+    }
+
+    #[test]
+    fn edits_refuse_offsets_off_the_text() {
+        let mut rich = RichText::detect("né #rust");
+        assert_eq!(
+            rich.insert(2, "x"),
+            Err(OffsetError::NotCharBoundary { offset: 2 })
+        );
+        assert_eq!(
+            rich.insert(10, "x"),
+            Err(OffsetError::PastEnd { offset: 10, len: 9 })
+        );
+        assert!(rich.delete(1..2).is_err() && rich.delete(3..10).is_err());
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = rich.delete(4..3);
+        assert_eq!(reversed, Err(OffsetError::Reversed { start: 4, end: 3 }));
+        assert_eq!(rich.text(), "né #rust", "nothing changed");
+        rich.delete(0..4).unwrap();
+        assert_eq!(
+            (rich.text(), rich.facets()[0].index.range()),
+            ("#rust", 0..5)
+        );
+        rich.delete(1..3).unwrap();
+        assert_eq!((rich.text(), rich.facets()[0].index.range()), ("#st", 0..3));
+        rich.delete(0..3).unwrap();
+        assert!(rich.facets().is_empty());
+    }
+
+    #[test]
+    fn lengths_count_graphemes_and_bytes() {
+        let family = "👨\u{200D}👩\u{200D}👧\u{200D}👦";
+        let rich = RichText::new(family.repeat(100));
+        assert_eq!((rich.grapheme_len(), rich.byte_len()), (100, 2500));
+        assert!(!rich.exceeds(300, 3000));
+        assert!(rich.exceeds(99, 3000) && rich.exceeds(300, 2499));
+        let rich = RichText::new("e\u{301}".repeat(300));
+        assert_eq!(rich.grapheme_len(), 300);
+        assert!(!rich.exceeds(300, 3000) && rich.exceeds(299, 3000));
+    }
+
+    #[test]
+    fn features_validate_as_the_lexicon_says() {
+        let facet = |feature| Facet::new(0..1, feature).validate();
+        assert!(facet(tag(&"a".repeat(64))).is_ok());
+        let e = facet(tag(&"a".repeat(65))).unwrap_err();
+        assert_eq!(e.path_string(), "features[0].tag");
+        // 64 graphemes of 11 bytes each are over the 640 bytes.
+        let e = facet(tag(&"e\u{301}\u{301}\u{301}\u{301}\u{301}".repeat(64))).unwrap_err();
+        assert!(e.to_string().contains("maxLength 640"), "{e}");
+        let e = facet(Feature::Link {
+            uri: "http.foo".into(),
+        })
+        .unwrap_err();
+        assert_eq!(e.path_string(), "features[0].uri");
+        let e = facet(Feature::UnresolvedMention {
+            handle: "alice.test".into(),
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("resolve_mentions"), "{e}");
+        assert!(facet(Feature::Mention { did: did("a") }).is_ok());
+    }
+
+    #[test]
+    fn features_read_by_type_and_refuse_what_breaks_it() {
+        let read = |json: &str| serde_json::from_str::<Feature>(json);
+        assert_eq!(
+            read(r#"{"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:a"}"#).unwrap(),
+            Feature::Mention { did: did("a") }
+        );
+        let e = read(r#"{"$type": "app.bsky.richtext.facet#mention", "did": "alice.test"}"#);
+        assert!(e.unwrap_err().to_string().contains("did"));
+        let e = read(r#"{"$type": "app.bsky.richtext.facet#tag"}"#).unwrap_err();
+        assert!(e.to_string().contains("tag"), "{e}");
+        let e = read(r#"{"tag": "x"}"#).unwrap_err();
+        assert!(e.to_string().contains("$type"), "{e}");
+        // The facet's own `$type`, which the reference writes on mention facets, is ignored.
+        let facet: Facet = serde_json::from_str(
+            r##"{"$type": "app.bsky.richtext.facet", "index": {"byteStart": 0, "byteEnd": 5},
+                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "rust"}]}"##,
+        )
+        .unwrap();
+        assert_eq!(facet, Facet::new(0..5, tag("rust")));
+        let e = serde_json::from_str::<Facet>(
+            r#"{"index": {"byteStart": -1, "byteEnd": 5}, "features": []}"#,
+        );
+        assert!(e.is_err());
+        let unresolved = Feature::UnresolvedMention {
+            handle: "alice.test".into(),
+        };
+        let e = serde_json::to_string(&unresolved).unwrap_err();
+        assert!(e.to_string().contains("resolve_mentions"), "{e}");
+    }
+
+    /// Resolves from a map, counting the calls, each answer waiting until every call has
+    /// started (so that handles resolved one after the other never finish).
+    struct Counting {
+        known: HashMap<String, Did>,
+        calls: AtomicUsize,
+        all_started: Arc<tokio::sync::Barrier>,
+    }
+
+    impl MentionResolver for Counting {
+        type Error = UnknownHandle;
+
+        fn resolve_mention(
+            &self,
+            handle: &str,
+        ) -> impl std::future::Future<Output = Result<Did, UnknownHandle>> + Send {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let answer = self.known.resolve_mention(handle);
+            let all_started = self.all_started.clone();
+            async move {
+                all_started.wait().await;
+                answer.await
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn mentions_resolve_once_per_handle_all_at_once_and_unknown_ones_drop() {
+        let mut rich = RichText::builder()
+            .unresolved_mention("alice.test")
+            .text(" ")
+            .unresolved_mention("nobody.test")
+            .text(" ")
+            .unresolved_mention("alice.test")
+            .text(" ")
+            .facet(
+                "both",
+                vec![
+                    tag("kept"),
+                    Feature::UnresolvedMention {
+                        handle: "nobody.test".into(),
+                    },
+                ],
+            )
+            .text(" ")
+            .unresolved_mention("bob.test")
+            .build();
+        let resolver = Counting {
+            known: HashMap::from([
+                ("alice.test".to_owned(), did("alice")),
+                ("bob.test".to_owned(), did("bob")),
+            ]),
+            calls: AtomicUsize::new(0),
+            all_started: Arc::new(tokio::sync::Barrier::new(3)),
+        };
+        let dropped = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            rich.resolve_mentions(&resolver),
+        )
+        .await
+        .expect("the three handles are resolved at once");
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 3);
+        assert_eq!(dropped.len(), 1);
+        assert_eq!(dropped[0].handle, "nobody.test");
+        assert_eq!(
+            dropped[0].at,
+            [ByteSlice::from(12..24), ByteSlice::from(37..41)]
+        );
+        assert_eq!(dropped[0].error, UnknownHandle("nobody.test".into()));
+        let features: Vec<(&str, &[Feature])> = rich
+            .facets()
+            .iter()
+            .map(|f| (&rich.text()[f.index.range()], &f.features[..]))
+            .collect();
+        assert_eq!(
+            features,
+            [
+                ("@alice.test", &[Feature::Mention { did: did("alice") }][..]),
+                ("@alice.test", &[Feature::Mention { did: did("alice") }][..]),
+                ("both", &[tag("kept")][..]),
+                ("@bob.test", &[Feature::Mention { did: did("bob") }][..]),
+            ]
+        );
+        assert!(rich.unresolved_mentions().next().is_none());
+        assert!(rich.facets().iter().all(|f| f.validate().is_ok()));
+        // Nothing left to resolve: no call.
+        assert!(rich.resolve_mentions(&resolver).await.is_empty());
+        assert_eq!(resolver.calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn segments_put_back_together_are_the_text() {
+        let rich = RichText::with_facets(
+            "\u{FEFF}a b",
+            vec![Facet::new(0..4, tag("bom")), Facet::new(5..6, tag("b"))],
+        )
+        .unwrap();
+        let texts: Vec<&str> = rich.segments().map(|s| s.text()).collect();
+        assert_eq!(texts, ["\u{FEFF}a", " ", "b"]);
+        assert_eq!(rich.segments().len(), 3);
+        let seg = rich.segments().next_back().unwrap();
+        assert_eq!(
+            (seg.tag(), seg.link(), seg.mention()),
+            (Some("b"), None, None)
+        );
+        assert_eq!(
+            RichText::new("")
+                .segments()
+                .map(|s| s.text())
+                .collect::<Vec<_>>(),
+            [""]
+        );
+    }
+}
