@@ -147,11 +147,16 @@ fn their_brief(facet: &Value) -> Brief {
     (index("byteStart"), index("byteEnd"), feature)
 }
 
+/// The reference's facets in an answer, as compared (none: an empty list).
+fn their_facets(answer: &Value) -> Vec<Value> {
+    answer["facets"]
+        .as_array()
+        .map_or_else(Vec::new, |fs| fs.iter().map(their_facet).collect())
+}
+
 /// The reference's answer in the compared shape (no facets: an empty list).
 fn theirs(answer: &Value) -> Value {
-    let facets: Vec<Value> = answer["facets"]
-        .as_array()
-        .map_or_else(Vec::new, |fs| fs.iter().map(their_facet).collect());
+    let facets = their_facets(answer);
     let segments: Vec<Value> = answer["segments"]
         .as_array()
         .expect("segments")
@@ -1215,12 +1220,7 @@ fn built_from_parts_matches_the_reference_detection() {
                 _ => facet_json(f),
             })
             .collect();
-        let theirs: Vec<Value> = answer["facets"]
-            .as_array()
-            .expect("facets")
-            .iter()
-            .map(their_facet)
-            .collect();
+        let theirs = their_facets(answer);
         assert_eq!(ours.len(), 6);
         facets += ours.len();
         for i in 0..ours.len().max(theirs.len()) {
@@ -1357,12 +1357,7 @@ async fn mentions_resolve_against_the_pds() {
     // with an empty DID where atlex dropped it.
     let unknown_at = text.find(&format!("@{unknown}")).unwrap();
     let unknown_slice = ByteSlice::from(unknown_at..unknown_at + unknown.len() + 1);
-    let theirs: Vec<Value> = answer["facets"]
-        .as_array()
-        .expect("facets")
-        .iter()
-        .map(their_facet)
-        .collect();
+    let theirs = their_facets(&answer);
     let kept: Vec<&Value> = theirs
         .iter()
         .filter(|f| f["features"][0]["did"] != "")
