@@ -694,18 +694,18 @@ fn generated(rng: &mut Rng) -> String {
     let mut text = String::new();
     for i in 0..1 + rng.below(7) {
         if i > 0 || rng.percent(20) {
-            text.push_str(*rng.pick(SEPARATORS));
+            text.push_str(rng.pick::<&str>(SEPARATORS));
         }
         if rng.percent(10) {
-            text.push_str(*rng.pick(PUNCTUATION));
+            text.push_str(rng.pick::<&str>(PUNCTUATION));
         }
         let kind = *rng.pick(&kinds);
-        text.push_str(*rng.pick(kind));
+        text.push_str(rng.pick::<&str>(kind));
         if rng.percent(30) {
-            text.push_str(*rng.pick(PUNCTUATION));
+            text.push_str(rng.pick::<&str>(PUNCTUATION));
         }
         if rng.percent(10) {
-            text.push_str(*rng.pick(WORDS));
+            text.push_str(rng.pick::<&str>(WORDS));
         }
     }
     text
@@ -984,8 +984,11 @@ fn any_feature(rng: &mut Rng) -> Feature {
     }
 }
 
-/// Texts with facets given by hand, each `(start, end, feature)`: `link:<uri>` or a tag.
-const GIVEN: &[(&str, &[(usize, usize, &str)])] = &[
+/// A facet given by hand: `(start, end, feature)`, the feature `link:<uri>` or a tag.
+type Given = (usize, usize, &'static str);
+
+/// Texts with facets given by hand.
+const GIVEN: &[(&str, &[Given])] = &[
     ("abcdef", &[(0, 4, "link:https://a.example"), (2, 6, "b")]),
     ("abcdef", &[(0, 6, "outer"), (1, 3, "inner")]),
     ("abcdef", &[(2, 2, "empty"), (2, 4, "after")]),

@@ -116,8 +116,9 @@ fn scan(text: &str, mut matcher: impl FnMut(usize) -> Option<usize>) {
     let mut at = 0;
     while at < text.len() {
         match matcher(at) {
-            Some(end) => at = end,
-            None => at += char_at(text, at).map_or(1, char::len_utf8),
+            // Every match holds at least one character; the guard keeps that true.
+            Some(end) if end > at => at = end,
+            _ => at += char_at(text, at).map_or(1, char::len_utf8),
         }
     }
 }

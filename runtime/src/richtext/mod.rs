@@ -10,7 +10,7 @@
 //!
 //! Detected mentions hold the handle as written until [`RichText::resolve_mentions`] turns
 //! each into the DID the handle points to, through any [`MentionResolver`]: an XRPC client
-//! (`com.atproto.identity.resolveHandle` at its service), [`identity::Resolver`] with the
+//! (`com.atproto.identity.resolveHandle` at its service), `atlex::identity::Resolver` with the
 //! `identity` feature, or a map of known handles.
 //!
 //! ```
@@ -41,8 +41,6 @@
 //! # }
 //! # futures_util::FutureExt::now_or_never(run()).unwrap().unwrap();
 //! ```
-//!
-//! [`identity::Resolver`]: crate::identity
 
 mod detect;
 mod facet;

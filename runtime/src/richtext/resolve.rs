@@ -26,12 +26,11 @@ use methods::resolve_handle;
 ///
 /// Implemented for every XRPC client ([`Client`](crate::Client), a
 /// [`Session`](crate::xrpc::Session)...), which asks `com.atproto.identity.resolveHandle` at
-/// its service as `@atproto/api` does; for [`identity::Resolver`] (feature `identity`),
+/// its service as `@atproto/api` does; for `atlex::identity::Resolver` (feature `identity`),
 /// which asks DNS and HTTPS or its handle service; and for a map from handles to DIDs
 /// (handles the caller already knows, such as those an autocomplete picked).
 ///
 /// [`RichText::resolve_mentions`]: super::RichText::resolve_mentions
-/// [`identity::Resolver`]: crate::identity
 pub trait MentionResolver {
     /// Why a handle did not resolve.
     type Error: std::error::Error + Send + Sync + 'static;
@@ -114,11 +113,14 @@ pub(super) async fn resolve_mentions<R: MentionResolver>(
     facets: &mut Vec<Facet>,
     resolver: &R,
 ) -> Vec<DroppedMention<R::Error>> {
-    let mut handles: Vec<&str> = Vec::new();
+    // Each handle once, in the order of the text.
+    let mut handles: Vec<String> = Vec::new();
+    let mut position: HashMap<String, usize> = HashMap::new();
     for feature in facets.iter().flat_map(|f| &f.features) {
         if let Feature::UnresolvedMention { handle } = feature {
-            if !handles.contains(&handle.as_str()) {
-                handles.push(handle);
+            if !position.contains_key(handle) {
+                position.insert(handle.clone(), handles.len());
+                handles.push(handle.clone());
             }
         }
     }
@@ -132,16 +134,15 @@ pub(super) async fn resolve_mentions<R: MentionResolver>(
             .collect(),
     )
     .await;
-    let mut found: Vec<(String, Result<Did, DroppedMention<R::Error>>)> = handles
+    let mut answers: Vec<Result<Did, DroppedMention<R::Error>>> = handles
         .into_iter()
         .zip(answers)
         .map(|(handle, answer)| {
-            let answer = answer.map_err(|error| DroppedMention {
-                handle: handle.to_owned(),
+            answer.map_err(|error| DroppedMention {
+                handle,
                 at: Vec::new(),
                 error,
-            });
-            (handle.to_owned(), answer)
+            })
         })
         .collect();
     facets.retain_mut(|facet| {
@@ -151,12 +152,15 @@ pub(super) async fn resolve_mentions<R: MentionResolver>(
             let Feature::UnresolvedMention { handle } = feature else {
                 return true;
             };
-            match found.iter_mut().find(|(h, _)| h == handle) {
-                Some((_, Ok(did))) => {
+            match position
+                .get(handle.as_str())
+                .and_then(|&i| answers.get_mut(i))
+            {
+                Some(Ok(did)) => {
                     *feature = Feature::Mention { did: did.clone() };
                     true
                 }
-                Some((_, Err(dropped))) => {
+                Some(Err(dropped)) => {
                     dropped.at.push(index);
                     false
                 }
@@ -166,7 +170,7 @@ pub(super) async fn resolve_mentions<R: MentionResolver>(
         // A facet goes when its last feature was a dropped mention.
         before == 0 || !facet.features.is_empty()
     });
-    found.into_iter().filter_map(|(_, a)| a.err()).collect()
+    answers.into_iter().filter_map(Result::err).collect()
 }
 
 /// Runs `futures` at once and gives their outputs in order.
