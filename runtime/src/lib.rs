@@ -19,6 +19,11 @@
 //! this one. The `com.atproto` methods this crate's own helpers call (sessions, records,
 //! blobs) are in [`lexicons`], and `atlex-lexicons` re-exports them: one type each.
 //!
+//! Rich text ([`richtext`]): a post's text with its facets (mentions, links, tags) built from
+//! parts or detected in a string as `@atproto/api` detects them, at UTF-8 byte offsets, with
+//! grapheme counts, mentions resolved to DIDs, and segments for display. Pure logic, in every
+//! build.
+//!
 //! | feature | default | what |
 //! |---|---|---|
 //! | `reqwest` | yes | the HTTP transport of [`Client::new`] |
@@ -62,6 +67,7 @@ mod private;
 mod record;
 #[cfg(feature = "cbor")]
 pub mod repo;
+pub mod richtext;
 #[cfg(feature = "cbor")]
 pub mod stream;
 pub mod types;
