@@ -337,7 +337,7 @@ impl Validate for CidLink {
         match not_blessed(&self.binary) {
             None => Ok(()),
             Some(reason) => Err(ValidationError::new(crate::validate::Rule::Other(
-                std::borrow::Cow::Owned(format!("link {}: {reason}", self.as_str())),
+                std::borrow::Cow::Owned(format!("is the link {}: {reason}", self.as_str())),
             ))),
         }
     }

@@ -353,9 +353,7 @@ impl Session<super::Client> {
 }
 
 fn not_logged_in<E>() -> Error<E> {
-    Error::InvalidRequest(crate::ValidationError::new(crate::validate::Rule::Other(
-        "not logged in: call Session::login first".into(),
-    )))
+    super::NotLoggedIn.into()
 }
 
 /// True when the response is the XRPC error `ExpiredToken`.
