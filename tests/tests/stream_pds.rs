@@ -194,21 +194,18 @@ mod firehose {
             let w = records.create(&p).await.unwrap();
             sent.push((w, p));
         }
-        let rkey: RecordKey = sent[0].0.rkey().unwrap();
+        let rkey: RecordKey = sent[0].0.rkey().clone();
         let updated = post("updated", 9);
-        let wu = records.put(&rkey, &updated, None).await.unwrap();
-        let deleted: RecordKey = sent[1].0.rkey().unwrap();
-        records
-            .delete::<post::Record>(&deleted, None)
-            .await
-            .unwrap();
+        let wu = records.put(&rkey, &updated).await.unwrap();
+        let deleted: RecordKey = sent[1].0.rkey().clone();
+        records.delete::<post::Record>(&deleted).await.unwrap();
 
         let mut revs = Vec::new();
         for (w, p) in &sent {
             let e = next_for(&mut rx, did.as_str(), &mut last_seq).await;
             let (action, path, cid, record) = one_op(&e);
             assert_eq!(action, "create");
-            assert_eq!(path, format!("app.bsky.feed.post/{}", w.rkey().unwrap()));
+            assert_eq!(path, format!("app.bsky.feed.post/{}", w.rkey()));
             assert_eq!(cid.as_deref(), Some(w.cid.as_str()));
             match record {
                 Some(AnyRecord::AppBskyFeedPost(got)) => assert_eq!(&**got, p),
@@ -484,14 +481,8 @@ mod firehose {
         let records = Records::of_session(&session).unwrap();
         let a = records.create(&post("chain", 1)).await.unwrap();
         records.create(&post("chain", 2)).await.unwrap();
-        records
-            .put(&a.rkey().unwrap(), &post("chain", 3), None)
-            .await
-            .unwrap();
-        records
-            .delete::<post::Record>(&a.rkey().unwrap(), None)
-            .await
-            .unwrap();
+        records.put(a.rkey(), &post("chain", 3)).await.unwrap();
+        records.delete::<post::Record>(a.rkey()).await.unwrap();
         for write in 0..4 {
             let c = match next_message(&mut rx, did, &mut last_seq).await {
                 M::Commit(c) => c,
