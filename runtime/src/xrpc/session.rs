@@ -304,7 +304,7 @@ impl<T: super::Transport> Session<super::Client<T>> {
         })?;
         let session = Session::new(client);
         let data = session
-            .login(&identity.did, password, auth_factor_token)
+            .login(identity.did.as_str(), password, auth_factor_token)
             .await
             .map_err(LoginError::Login)?;
         if data.did != identity.did {
