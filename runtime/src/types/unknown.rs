@@ -271,6 +271,15 @@ mod tests {
         );
         let e = Unknown::try_from(json!({"x": {"$type": 1}})).unwrap_err();
         assert_eq!(e.path_string(), "x");
+        // Errors about the object itself read after "value".
+        let e = Unknown::from_typed(&[1]).unwrap_err();
+        assert_eq!(e.to_string(), "value is not an object");
+        let e = Unknown::try_from(json!({"a": 1.5})).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("value is not in the data model: "),
+            "{e}"
+        );
     }
 
     #[test]
