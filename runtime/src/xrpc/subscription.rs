@@ -68,6 +68,10 @@ type RawItem<M> =
 
 type Inner<M> = Pin<Box<dyn futures_core::Stream<Item = RawItem<M>> + Send>>;
 
+/// A message of [`Events`] with its commit's blocks, or a problem.
+type DecodedItem<M> =
+    Result<Decoded<<M as Subscription>::Message>, Error<<M as Subscription>::Error>>;
+
 /// The messages of a subscription, as a [`futures_core::Stream`] of
 /// `Result<Message, atlex::Error<Error>>`: each message decoded and validated, and each
 /// problem met on the way as an `Err` item. Returned by a generated `subscribe`; the module
@@ -89,11 +93,13 @@ type Inner<M> = Pin<Box<dyn futures_core::Stream<Item = RawItem<M>> + Send>>;
 ///   lexicon declares it, such as `FutureCursor` or `ConsumerTooSlow`), a refusal that will
 ///   not change (a bad parameter's 400, 401, 404, 501), parameters or a base URL that can not
 ///   make a request ([`Error::InvalidRequest`]), a frame over `StreamOptions::max_frame`, and
-///   the retry limit `StreamOptions::max_retries` reached.
+///   the retry limit `StreamOptions::max_retries` reached. With `StreamOptions::reconnect`
+///   off, a lost connection ends the stream too.
 /// - **Reconnecting.** After a connection is lost, the stream connects again with the `seq`
 ///   of the last message it delivered as `cursor` (for a subscription that takes one), so no
-///   message is missed or repeated. To resume after the process restarts, keep the `seq` of
-///   the last message you have finished with and pass it as `cursor` to `subscribe`.
+///   message is missed or repeated as far as the server keeps its history. To resume after
+///   the process restarts, keep the `seq` of the last message you have finished with and pass
+///   it as `cursor` to `subscribe`.
 /// - **Stopping.** Drop the stream: its connection is closed at once, and nothing runs in
 ///   the background. To stop it from elsewhere, select between the stream and a signal
 ///   (`tokio::select!`, `futures_util::StreamExt::take_until`), or abort the task that reads
@@ -201,10 +207,7 @@ impl<M: Subscription> Events<M> {
     }
 
     /// The next message with its commit's blocks, skipping connection marks.
-    fn poll_decoded(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Decoded<M::Message>, Error<M::Error>>>> {
+    fn poll_decoded(&mut self, cx: &mut Context<'_>) -> Poll<Option<DecodedItem<M>>> {
         if let Some(message) = self.pending.take() {
             return Poll::Ready(Some(Ok(*message)));
         }
