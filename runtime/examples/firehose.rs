@@ -104,6 +104,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let params = subscribe_repos::Params { cursor: None };
     // Each #commit with its records read into the types of `posts` (others: Unknown).
     let mut events = subscribe_repos::subscribe(&client, &params).with_records::<AnyRecord>();
+    // Connected from here: every commit after this point comes on `events`. (Without it, the
+    // first poll of the loop below connects.)
+    events.connect().await?;
     println!("listening to {pds}/xrpc/{}", subscribe_repos::NSID);
 
     let writer = demo.map(|n| tokio::spawn(write_posts(pds.clone(), n)));
@@ -142,7 +145,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             _ => {}
         }
         if demo.is_some_and(|n| printed >= n) {
-            break;
+            break; // dropping `events` closes the connection
         }
     }
     if let Some(w) = writer {
@@ -156,7 +159,6 @@ async fn write_posts(
     pds: String,
     n: usize,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let name = format!("fire{}", std::process::id());
     let password = format!("pw-{}", std::process::id());
     let body = format!(

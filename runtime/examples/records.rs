@@ -8,8 +8,8 @@
 //! ATLEX_PDS_URL=http://127.0.0.1:2583 cargo run --example records
 //! ```
 
-use atlex::repo::{ListOptions, Records, Repository};
-use atlex::types::{Datetime, RecordKey};
+use atlex::repo::{ListOptions, Records, Repository, Swap};
+use atlex::types::Datetime;
 use atlex::xrpc::Session;
 use atlex::Client;
 
@@ -109,8 +109,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Read it back as its type, list the collection, update it only if unchanged.
-    let rkey: RecordKey = written.rkey().ok_or("no record key")?;
-    let fetched = records.get::<entry::Record>(&rkey).await?;
+    let rkey = written.rkey();
+    let fetched = records.get::<entry::Record>(rkey).await?;
     assert_eq!(fetched.value, first);
     for i in 0..3 {
         let more = entry::Record::new(format!("entry {i}"), Datetime::now());
@@ -133,10 +133,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..first.clone()
     };
     records
-        .put(&rkey, &edited, Some(Some(written.cid.clone())))
+        .put_if(rkey, &edited, Swap::Cid(fetched.cid.clone()))
         .await?;
     match records
-        .put(&rkey, &first, Some(Some(written.cid.clone())))
+        .put_if(rkey, &first, Swap::Cid(fetched.cid.clone()))
         .await
     {
         Err(e) if e.known().is_some() => println!("a stale swap is refused: {e}"),

@@ -221,8 +221,13 @@ pub enum Rule {
         /// The actual size.
         actual: u64,
     },
-    /// Any other rule, described in words.
+    /// Any other rule a value broke, described in words that follow the value's path (`is a
+    /// blob with an empty mimeType`).
     Other(Cow<'static, str>),
+    /// A rule the request as a whole broke rather than one value in it (a parameter that does
+    /// not encode, a record key the record's type does not allow, a MIME type, the session),
+    /// stated in a sentence of its own and shown as it is.
+    Request(Cow<'static, str>),
 }
 
 impl fmt::Display for Rule {
@@ -263,7 +268,7 @@ impl fmt::Display for Rule {
             Rule::BlobMaxSize { max, actual } => {
                 write!(f, "is {actual} bytes, more than maxSize {max}")
             }
-            Rule::Other(text) => f.write_str(text),
+            Rule::Other(text) | Rule::Request(text) => f.write_str(text),
         }
     }
 }
@@ -330,10 +335,11 @@ impl ValidationError {
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "value {}", self.rule)
-        } else {
-            write!(f, "`{}` {}", self.path_string(), self.rule)
+        match (&self.rule, self.path.is_empty()) {
+            (Rule::Request(text), true) => f.write_str(text),
+            (Rule::Request(text), false) => write!(f, "`{}`: {text}", self.path_string()),
+            (rule, true) => write!(f, "value {rule}"),
+            (rule, false) => write!(f, "`{}` {rule}", self.path_string()),
         }
     }
 }
@@ -606,6 +612,26 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "`embed.images[2].alt` is required but absent"
+        );
+    }
+
+    #[test]
+    fn a_rule_of_the_request_is_shown_as_stated_and_a_value_s_after_its_subject() {
+        let request = || ValidationError::new(Rule::Request("not logged in".into()));
+        assert_eq!(request().to_string(), "not logged in");
+        assert_eq!(
+            request().in_field("rkey").to_string(),
+            "`rkey`: not logged in"
+        );
+        let other = || ValidationError::new(Rule::Other("is not an object".into()));
+        assert_eq!(other().to_string(), "value is not an object");
+        assert_eq!(
+            other().in_field("embed").to_string(),
+            "`embed` is not an object"
+        );
+        assert_eq!(
+            ValidationError::new(Rule::Required).to_string(),
+            "value is required but absent"
         );
     }
 

@@ -866,8 +866,8 @@ fn the_frame_decoder_never_panics() {
                         match item {
                             Ok(op) => {
                                 assert_eq!(
-                                    (&op.action, format!("{}/{}", op.collection, op.rkey)),
-                                    (action, path.clone())
+                                    (op.action.as_str(), format!("{}/{}", op.collection, op.rkey)),
+                                    (action.as_str(), path.clone())
                                 );
                                 // A record that decodes came from the block of its CID, and
                                 // writes those bytes back.

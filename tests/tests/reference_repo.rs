@@ -2248,7 +2248,7 @@ mod reference {
                     let r: post::Record = typed(&p);
                     let w = records.create(&r).await.expect("create a post");
                     (
-                        format!("{}/{}", post::NSID, w.rkey().unwrap()),
+                        format!("{}/{}", post::NSID, w.rkey()),
                         w.cid,
                         serde_json::to_value(&r).unwrap(),
                     )
@@ -2269,7 +2269,7 @@ mod reference {
                         .await
                         .unwrap_or_else(|e| panic!("create {s}: {e}"));
                     (
-                        format!("{}/{}", sample::NSID, w.rkey().unwrap()),
+                        format!("{}/{}", sample::NSID, w.rkey()),
                         w.cid,
                         serde_json::to_value(&r).unwrap(),
                     )
@@ -2280,7 +2280,7 @@ mod reference {
                     );
                     let w = records.create(&r).await.expect("create an extra");
                     (
-                        format!("{}/{}", extra::NSID, w.rkey().unwrap()),
+                        format!("{}/{}", extra::NSID, w.rkey()),
                         w.cid,
                         serde_json::to_value(&r).unwrap(),
                     )

@@ -118,7 +118,7 @@ mod pds {
     use super::lexicons::app::bsky::{actor::profile, feed::post, graph::follow};
     use super::lexicons::com::atproto::server::get_session;
     use super::own::com::atlex::test::note;
-    use atlex::repo::{ListOptions, Records, Repository, Write, WriteResult};
+    use atlex::repo::{ListOptions, Records, Repository, Swap, Write, WriteResult};
     use atlex::types::{Blob, Cid, RecordKey};
     use atlex::xrpc::{ReqwestTransport, Session, Transport, TransportError};
     use atlex::{Client, Record};
@@ -412,7 +412,7 @@ mod pds {
 
     fn keep<R: Record>(kept: &mut Kept, w: &atlex::repo::Written, value: &R) {
         kept.insert(
-            (R::NSID.to_owned(), w.rkey().unwrap().to_string()),
+            (R::NSID.to_owned(), w.rkey().to_string()),
             (w.cid.to_string(), serde_json::to_value(value).unwrap()),
         );
     }
@@ -443,7 +443,7 @@ mod pds {
             let w = create(&records, &record, None, &mut cids).await;
             earlier.push((w.uri.to_string(), w.cid.to_string()));
             keep(&mut kept, &w, &record);
-            posts.push((w.rkey().unwrap(), record));
+            posts.push((w.rkey().clone(), record));
         }
         // A profile (its key is the literal "self"), 30 follows, 25 notes of our own lexicon.
         let profile: profile::Record = typed(json!({
@@ -476,7 +476,7 @@ mod pds {
             }));
             let w = create(&records, &f, None, &mut cids).await;
             keep(&mut kept, &w, &f);
-            follows.push(w.rkey().unwrap());
+            follows.push(w.rkey().clone());
         }
         let mut notes = Vec::new();
         for i in 0..25 {
@@ -539,7 +539,7 @@ mod pds {
         let mut profile2 = profile.clone();
         profile2.display_name = Some("Renamed".into());
         let w = records
-            .put(&self_key, &profile2, Some(Some(profile_cid.clone())))
+            .put_if(&self_key, &profile2, Swap::Cid(profile_cid.clone()))
             .await
             .unwrap();
         assert_eq!(
@@ -548,7 +548,7 @@ mod pds {
         );
         keep(&mut kept, &w, &profile2);
         let stale = records
-            .put(&self_key, &profile, Some(Some(profile_cid.clone())))
+            .put_if(&self_key, &profile, Swap::Cid(profile_cid.clone()))
             .await
             .unwrap_err();
         assert!(
@@ -569,7 +569,7 @@ mod pds {
 
         // deleteRecord: a follow is gone afterwards (getRecord's RecordNotFound).
         let gone = follows.pop().unwrap();
-        records.delete::<follow::Record>(&gone, None).await.unwrap();
+        records.delete::<follow::Record>(&gone).await.unwrap();
         kept.remove(&(follow::NSID.to_owned(), gone.to_string()));
         let err = records.get::<follow::Record>(&gone).await.unwrap_err();
         assert!(
@@ -679,7 +679,7 @@ mod pds {
             let w = create(records, &record, rkey.as_ref(), &mut cids).await;
             written.push((
                 R::NSID.to_owned(),
-                w.rkey().unwrap().to_string(),
+                w.rkey().to_string(),
                 w.cid.to_string(),
                 value,
             ));
@@ -865,6 +865,142 @@ mod pds {
                 || err.status().map(|s| s.as_u16()) == Some(400),
             "{err:?}"
         );
+    }
+
+    /// Each [`Swap`] of `put_if`, and `delete_if`, against the PDS: `InvalidSwap` when the
+    /// record there is not the one named, success when it is, creation only where there is
+    /// none; a refused write changes nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_swap_against_the_reference_pds() {
+        use atlex::repo::methods::{delete_record, get_record, put_record};
+        let Some(pds) = pds_url() else {
+            return;
+        };
+        let session = session(&pds);
+        account(&pds, &session, "swap").await;
+        let records = Records::of_session(&session).unwrap();
+        let note = |title: &str| -> note::Record {
+            typed(json!({"$type": "com.atlex.test.note", "title": title, "at": datetime(1)}))
+        };
+        let cid_of =
+            |title: &str| Cid::new(atlex::cbor::cid(&note(title)).unwrap().as_str()).unwrap();
+        let refused = |e: atlex::Error<put_record::Error>| {
+            assert!(
+                matches!(e.known(), Some(put_record::Error::InvalidSwap(_))),
+                "expected InvalidSwap, got {e:?}"
+            );
+        };
+        let current = |key: RecordKey| {
+            let records = records.clone();
+            async move {
+                match records.get::<note::Record>(&key).await {
+                    Ok(got) => {
+                        assert_eq!(got.rkey(), &key);
+                        assert_eq!(got.cid, cid_of(&got.value.title));
+                        Some(got.value.title)
+                    }
+                    Err(e) if matches!(e.known(), Some(get_record::Error::RecordNotFound(_))) => {
+                        None
+                    }
+                    Err(e) => panic!("getRecord: {e}"),
+                }
+            }
+        };
+        let key: RecordKey = "swapped".parse().unwrap();
+        let mut cases = 0;
+
+        // Absent: creates where there is no record, never replaces one.
+        let a = records
+            .put_if(&key, &note("a"), Swap::Absent)
+            .await
+            .unwrap();
+        assert_eq!((a.rkey(), &a.cid), (&key, &cid_of("a")));
+        refused(
+            records
+                .put_if(&key, &note("b"), Swap::Absent)
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(current(key.clone()).await.as_deref(), Some("a"));
+        cases += 2;
+
+        // Cid: refused with another CID, done with the current one; the old one is stale after.
+        refused(
+            records
+                .put_if(&key, &note("b"), Swap::Cid(cid_of("z")))
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(current(key.clone()).await.as_deref(), Some("a"));
+        let b = records
+            .put_if(&key, &note("b"), Swap::Cid(a.cid.clone()))
+            .await
+            .unwrap();
+        assert_eq!(b.cid, cid_of("b"));
+        assert_eq!(current(key.clone()).await.as_deref(), Some("b"));
+        refused(
+            records
+                .put_if(&key, &note("c"), Swap::Cid(a.cid.clone()))
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(current(key.clone()).await.as_deref(), Some("b"));
+        cases += 3;
+
+        // Cid where there is no record: refused, nothing created.
+        let fresh: RecordKey = "never-written".parse().unwrap();
+        refused(
+            records
+                .put_if(&fresh, &note("x"), Swap::Cid(b.cid.clone()))
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(current(fresh.clone()).await, None);
+        cases += 1;
+
+        // Any, and put: replace whatever is there, or create.
+        records.put_if(&key, &note("c"), Swap::Any).await.unwrap();
+        assert_eq!(current(key.clone()).await.as_deref(), Some("c"));
+        let d = records.put(&key, &note("d")).await.unwrap();
+        assert_eq!(current(key.clone()).await.as_deref(), Some("d"));
+        records.put(&fresh, &note("e")).await.unwrap();
+        assert_eq!(current(fresh.clone()).await.as_deref(), Some("e"));
+        cases += 3;
+
+        // The record already there, sent again: a success whatever the swap (nothing written).
+        let same = records
+            .put_if(&key, &note("d"), Swap::Absent)
+            .await
+            .unwrap();
+        assert_eq!(same.cid, d.cid);
+        cases += 1;
+
+        // delete_if: refused with a stale CID (the record stays), done with the current one;
+        // where there is no record, a success, as delete.
+        let e = records
+            .delete_if::<note::Record>(&key, &b.cid)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e.known(), Some(delete_record::Error::InvalidSwap(_))),
+            "expected InvalidSwap, got {e:?}"
+        );
+        assert_eq!(current(key.clone()).await.as_deref(), Some("d"));
+        records
+            .delete_if::<note::Record>(&key, &d.cid)
+            .await
+            .unwrap();
+        assert_eq!(current(key.clone()).await, None);
+        records
+            .delete_if::<note::Record>(&key, &d.cid)
+            .await
+            .unwrap();
+        records.delete::<note::Record>(&fresh).await.unwrap();
+        assert_eq!(current(fresh.clone()).await, None);
+        records.delete::<note::Record>(&fresh).await.unwrap();
+        cases += 4;
+        println!("swaps against the PDS: {cases} cases as documented");
+        assert_eq!(cases, 14);
     }
 
     /// A transport that counts requests by NSID, and holds every ExpiredToken answer until

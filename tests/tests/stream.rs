@@ -209,6 +209,7 @@ async fn an_error_frame_ends_the_stream_with_the_typed_error() {
         "{err:?}"
     );
     assert!(events.next().await.is_none(), "the error ends the stream");
+    assert!(!events.is_connected(), "not connected after the end");
     assert!(events.next().await.is_none(), "and it stays ended");
 }
 
@@ -362,6 +363,8 @@ enum Out {
     Pause(Duration),
     /// Holds the connection without ever reading or writing again.
     Silent,
+    /// Reads until the client ends the connection, then says so on the channel.
+    AwaitClose(tokio::sync::mpsc::UnboundedSender<()>),
 }
 
 /// How the scripted server answers one connection.
@@ -427,6 +430,11 @@ async fn scripted(script: Vec<Step>) -> (String, Seen) {
                                 Ok(())
                             }
                             Out::Silent => std::future::pending().await,
+                            Out::AwaitClose(tell) => {
+                                while let Some(Ok(_)) = rx.next().await {}
+                                let _ = tell.send(());
+                                return;
+                            }
                         };
                         if sent.is_err() {
                             return;
@@ -657,6 +665,85 @@ async fn unknown_ops_are_skipped_and_bad_frames_or_repeated_seqs_drop_the_connec
         "one connection per dropped one, each from the last delivered seq"
     );
     assert!(events.is_connected(), "connected while the server holds it");
+}
+
+#[tokio::test]
+async fn connect_opens_the_stream_without_reading_and_dropping_it_closes_the_connection() {
+    let (closed_tx, mut closed) = tokio::sync::mpsc::unbounded_channel();
+    let (url, seen) = scripted(vec![
+        Step::Refuse(
+            503,
+            vec![("content-type", "application/json".into())],
+            r#"{"error":"Unavailable","message":"warming up"}"#,
+        ),
+        Step::Upgrade(vec![tick(1), tick(2), Out::AwaitClose(closed_tx)]),
+    ])
+    .await;
+    let connections = || seen.lock().unwrap().len();
+    let mut events = atlex::stream::subscribe::<ticks::Method>(&url, &params(0), quick());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        connections(),
+        0,
+        "nothing connects before connect() or a poll"
+    );
+    assert!(!events.is_connected());
+    // A refusal for a while is what connect() answers, as the stream would yield it...
+    let refused = events.connect().await.unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "server answered 503 Unavailable: warming up"
+    );
+    assert!(!events.is_connected());
+    // ... and the stream goes on: connect() again waits for the backoff and connects.
+    events
+        .connect()
+        .await
+        .expect("connected on the second attempt");
+    assert!(events.is_connected());
+    assert_eq!(connections(), 2);
+    events.connect().await.expect("already connected");
+    assert_eq!(connections(), 2, "no new connection when one is open");
+    // connect() read no message: the first is tick 1.
+    assert_eq!(next(&mut events).await, "tick 1");
+    assert_eq!(next(&mut events).await, "tick 2");
+    // Dropping the stream closes its connection: nothing is left running.
+    drop(events);
+    tokio::time::timeout(Duration::from_secs(5), closed.recv())
+        .await
+        .expect("the server sees the connection end within 5 s of the drop")
+        .expect("the server's connection reports its end");
+}
+
+#[tokio::test]
+async fn a_final_error_ends_the_stream_and_connect_says_so() {
+    let (url, seen) = scripted(Vec::new()).await;
+    let bad = ticks::Params {
+        size: Some(-1),
+        ..params(0)
+    };
+    let mut events = atlex::stream::subscribe::<ticks::Method>(&url, &bad, quick());
+    let e = events.connect().await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid request, nothing was sent: invalid parameters: `size` is -1, less than minimum 0"
+    );
+    let ended = events.connect().await.unwrap_err();
+    assert_eq!(
+        ended.to_string(),
+        "transport error: the event stream has ended; subscribe again to open a new one"
+    );
+    assert!(events.next().await.is_none(), "the stream has ended");
+    assert!(!events.is_connected());
+    let mut events =
+        atlex::stream::subscribe::<ticks::Method>("ftp://relay.test", &params(0), quick());
+    assert_eq!(
+        summary(events.next().await),
+        "error 0: invalid request, nothing was sent: base URL \"ftp://relay.test\" must start \
+         with http(s):// or ws(s)://"
+    );
+    assert!(events.next().await.is_none(), "the stream has ended");
+    assert!(seen.lock().unwrap().is_empty(), "nothing was sent");
 }
 
 #[tokio::test]

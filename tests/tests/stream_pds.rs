@@ -50,6 +50,7 @@ mod firehose {
     use super::lexicons::AnyRecord;
     use atlex::car::CarReader;
     use atlex::repo::Records;
+    use atlex::stream::Action;
     use atlex::types::{CidLink, Data, Datetime, RecordKey};
     use atlex::xrpc::Session;
     use atlex::Client;
@@ -60,9 +61,10 @@ mod firehose {
 
     type Event = atlex::xrpc::Event<subscribe_repos::Message, AnyRecord>;
 
-    /// Subscribes (from `cursor`, or live) and forwards every event to a channel, from a task
-    /// of its own; dropping the returned handle's task disconnects.
-    fn listen(
+    /// Subscribes (from `cursor`, or live), connected when this returns, and forwards every
+    /// event to a channel from a task of its own; dropping the returned handle's task
+    /// disconnects.
+    async fn listen(
         pds: &str,
         cursor: Option<i64>,
     ) -> (
@@ -72,6 +74,12 @@ mod firehose {
         let client = Client::new(pds).unwrap();
         let params = subscribe_repos::Params { cursor };
         let mut events = subscribe_repos::subscribe(&client, &params).with_records::<AnyRecord>();
+        assert!(!events.is_connected(), "not connected before connect()");
+        events
+            .connect()
+            .await
+            .expect("the PDS accepts the subscription");
+        assert!(events.is_connected());
         let (tx, rx) = mpsc::unbounded_channel();
         let task = tokio::spawn(async move {
             while let Some(e) = events.next().await {
@@ -132,7 +140,7 @@ mod firehose {
     }
 
     /// The one op of a commit event: (action, path, cid), and the record decoded.
-    fn one_op(e: &Event) -> (&str, String, Option<String>, Option<&AnyRecord>) {
+    fn one_op(e: &Event) -> (&Action, String, Option<String>, Option<&AnyRecord>) {
         let subscribe_repos::Message::Commit(c) = &e.message else {
             panic!("expected a #commit, got {:?}", e.message);
         };
@@ -143,6 +151,7 @@ mod firehose {
             .as_ref()
             .unwrap_or_else(|e| panic!("op {}: {e}", op.path));
         assert_eq!(op.path, format!("{}/{}", typed.collection, typed.rkey));
+        assert_eq!(typed.action.as_str(), op.action.as_str());
         assert_eq!(
             op.cid.as_ref().map(|c| c.to_string()),
             typed.cid.as_ref().map(|c| c.to_string())
@@ -152,7 +161,7 @@ mod firehose {
                 .unwrap_or_else(|e| panic!("record of {}: {e}", op.path))
         });
         (
-            op.action.as_str(),
+            &typed.action,
             op.path.clone(),
             op.cid.as_ref().map(|c| c.to_string()),
             record,
@@ -194,21 +203,18 @@ mod firehose {
             let w = records.create(&p).await.unwrap();
             sent.push((w, p));
         }
-        let rkey: RecordKey = sent[0].0.rkey().unwrap();
+        let rkey: RecordKey = sent[0].0.rkey().clone();
         let updated = post("updated", 9);
-        let wu = records.put(&rkey, &updated, None).await.unwrap();
-        let deleted: RecordKey = sent[1].0.rkey().unwrap();
-        records
-            .delete::<post::Record>(&deleted, None)
-            .await
-            .unwrap();
+        let wu = records.put(&rkey, &updated).await.unwrap();
+        let deleted: RecordKey = sent[1].0.rkey().clone();
+        records.delete::<post::Record>(&deleted).await.unwrap();
 
         let mut revs = Vec::new();
         for (w, p) in &sent {
             let e = next_for(&mut rx, did.as_str(), &mut last_seq).await;
             let (action, path, cid, record) = one_op(&e);
-            assert_eq!(action, "create");
-            assert_eq!(path, format!("app.bsky.feed.post/{}", w.rkey().unwrap()));
+            assert_eq!(action, &Action::Create);
+            assert_eq!(path, format!("app.bsky.feed.post/{}", w.rkey()));
             assert_eq!(cid.as_deref(), Some(w.cid.as_str()));
             match record {
                 Some(AnyRecord::AppBskyFeedPost(got)) => assert_eq!(&**got, p),
@@ -222,7 +228,10 @@ mod firehose {
         let (action, path, cid, record) = one_op(&e);
         assert_eq!(
             (action, path.as_str()),
-            ("update", format!("app.bsky.feed.post/{rkey}").as_str())
+            (
+                &Action::Update,
+                format!("app.bsky.feed.post/{rkey}").as_str()
+            )
         );
         assert_eq!(cid.as_deref(), Some(wu.cid.as_str()));
         assert!(matches!(record, Some(AnyRecord::AppBskyFeedPost(p)) if **p == updated));
@@ -230,7 +239,10 @@ mod firehose {
         let (action, path, cid, record) = one_op(&e);
         assert_eq!(
             (action, path.as_str()),
-            ("delete", format!("app.bsky.feed.post/{deleted}").as_str())
+            (
+                &Action::Delete,
+                format!("app.bsky.feed.post/{deleted}").as_str()
+            )
         );
         assert_eq!(
             (cid, record.is_none()),
@@ -251,11 +263,14 @@ mod firehose {
             more.push(records.create(&p).await.unwrap());
         }
         let resume_from = last_seq;
-        let (mut rx, task) = listen(&pds, Some(resume_from));
+        let (mut rx, task) = listen(&pds, Some(resume_from)).await;
         for w in &more {
             let e = next_for(&mut rx, did.as_str(), &mut last_seq).await;
             let (action, _, cid, _) = one_op(&e);
-            assert_eq!((action, cid.as_deref()), ("create", Some(w.cid.as_str())));
+            assert_eq!(
+                (action, cid.as_deref()),
+                (&Action::Create, Some(w.cid.as_str()))
+            );
         }
         println!("resumed from seq {resume_from}: the 4 commits written while away, once each");
 
@@ -307,8 +322,8 @@ mod firehose {
         task.abort();
     }
 
-    /// A live subscription, shown to be connected: a throwaway account writes until its
-    /// commit comes through.
+    /// A live subscription, shown to be live once `connect` returned: the first write of a
+    /// throwaway account after it comes through. Also the last sequence number seen.
     async fn live(
         pds: &str,
     ) -> (
@@ -323,39 +338,33 @@ mod firehose {
             .await
             .unwrap();
         let records = Records::of_session(&session).unwrap();
-        let (mut rx, task) = listen(pds, None);
-        for attempt in 0..50u64 {
-            let f = follow::Record::new(
-                "did:plc:abcdefghijklmnopqrstuvwx".parse().unwrap(),
-                Datetime::now(),
-            );
-            let w = records.create(&f).await.unwrap();
-            let wait = Duration::from_millis(500 + 100 * attempt);
-            let seen = tokio::time::timeout(wait, async {
-                loop {
-                    match rx.recv().await {
-                        Some(Ok(e)) => {
-                            if let subscribe_repos::Message::Commit(c) = &e.message {
-                                if c.repo.as_str() == probe.did
-                                    && c.ops.iter().any(|o| {
-                                        o.cid.as_ref().map(|c| c.to_string())
-                                            == Some(w.cid.to_string())
-                                    })
-                                {
-                                    return c.seq;
-                                }
+        let (mut rx, task) = listen(pds, None).await;
+        let f = follow::Record::new(
+            "did:plc:abcdefghijklmnopqrstuvwx".parse().unwrap(),
+            Datetime::now(),
+        );
+        let w = records.create(&f).await.unwrap();
+        let seen = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                match rx.recv().await {
+                    Some(Ok(e)) => {
+                        if let subscribe_repos::Message::Commit(c) = &e.message {
+                            if c.repo.as_str() == probe.did
+                                && c.ops.iter().any(|o| {
+                                    o.cid.as_ref().map(|c| c.to_string()) == Some(w.cid.to_string())
+                                })
+                            {
+                                return c.seq;
                             }
                         }
-                        other => panic!("stream ended: {other:?}"),
                     }
+                    other => panic!("stream ended: {other:?}"),
                 }
-            })
-            .await;
-            if let Ok(seq) = seen {
-                return (rx, task, seq);
             }
-        }
-        panic!("the subscription never saw the probe's writes");
+        })
+        .await
+        .expect("the first write after connect() comes on the stream");
+        (rx, task, seen)
     }
 
     /// The `data` (tree root) and `rev` of the commit block `cid` in the CAR `blocks`, and the
@@ -484,14 +493,8 @@ mod firehose {
         let records = Records::of_session(&session).unwrap();
         let a = records.create(&post("chain", 1)).await.unwrap();
         records.create(&post("chain", 2)).await.unwrap();
-        records
-            .put(&a.rkey().unwrap(), &post("chain", 3), None)
-            .await
-            .unwrap();
-        records
-            .delete::<post::Record>(&a.rkey().unwrap(), None)
-            .await
-            .unwrap();
+        records.put(a.rkey(), &post("chain", 3)).await.unwrap();
+        records.delete::<post::Record>(a.rkey()).await.unwrap();
         for write in 0..4 {
             let c = match next_message(&mut rx, did, &mut last_seq).await {
                 M::Commit(c) => c,

@@ -317,7 +317,7 @@ mod bench {
                 let op = op
                     .as_ref()
                     .unwrap_or_else(|e| panic!("frame {i} {path}: {e}"));
-                assert_eq!(op.action, "create");
+                assert_eq!(op.action, atlex::stream::Action::Create);
                 assert_eq!(&format!("{}/{}", op.collection, op.rkey), path);
                 assert_eq!(op.cid.as_ref(), Some(cid), "frame {i} {path}: the op's CID");
                 let record = op

@@ -422,7 +422,7 @@ impl Resolver {
             let did = self.handle_did(&handle, fresh).await?;
             let mut identity = (*self.document(&did, fresh).await?).clone();
             let claimed = identity.document.handle();
-            if !claimed.is_some_and(|c| c.eq_ignore_ascii_case(&handle)) {
+            if !claimed.is_some_and(|c| c.eq_ignore_ascii_case(handle.as_str())) {
                 return Err(ResolveError::HandleMismatch {
                     handle: handle.into_string(),
                     did: did.into_string(),
@@ -447,18 +447,21 @@ impl Resolver {
         let timeout = self.inner.timeout;
         self.inner
             .handle_cache
-            .get(handle, fresh, || handle::resolve(source, handle, timeout))
+            .get(handle.as_str(), fresh, || {
+                handle::resolve(source, handle.as_str(), timeout)
+            })
             .await
     }
 
     /// The identity in the document of `did`, without a handle.
     async fn document(&self, did: &Did, fresh: bool) -> Result<Arc<Identity>, ResolveError> {
         let plc = self.inner.plc.as_ref().map_err(Clone::clone)?;
-        let url = did::document_url(did, plc)?;
+        let url = did::document_url(did.as_str(), plc)?;
         self.inner
             .document_cache
-            .get(did, fresh, || async {
-                let document = did::fetch_document(&self.inner.documents, did, &url).await?;
+            .get(did.as_str(), fresh, || async {
+                let document =
+                    did::fetch_document(&self.inner.documents, did.as_str(), &url).await?;
                 Ok(Arc::new(Identity {
                     did: did.clone(),
                     handle: None,

@@ -13,7 +13,7 @@
 //! #   "type": "record", "key": "tid", "record": { "type": "object", "required": ["text", "createdAt"],
 //! #   "properties": { "text": { "type": "string" }, "createdAt": { "type": "string", "format": "datetime" } } } } } }); }
 //! # use lexicons::app::bsky::feed::post;
-//! use atlex::repo::Records;
+//! use atlex::repo::{Records, Swap};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let session = atlex::xrpc::Session::new(atlex::Client::new("https://bsky.social")?);
@@ -25,10 +25,13 @@
 //! let written = records.create(&post).await?;
 //! assert_eq!(written.cid.as_str(), expected.as_str());
 //!
-//! let rkey = written.uri.rkey().unwrap_or_default().parse()?;
-//! let fetched = records.get::<post::Record>(&rkey).await?;
+//! let fetched = records.get::<post::Record>(written.rkey()).await?;
 //! assert_eq!(fetched.value, post);
-//! records.delete::<post::Record>(&rkey, None).await?;
+//!
+//! // Edit it only if nobody changed it since it was read (else `InvalidSwap`).
+//! let edited = post::Record { text: "hello, world".into(), ..fetched.value.clone() };
+//! records.put_if(fetched.rkey(), &edited, Swap::Cid(fetched.cid.clone())).await?;
+//! records.delete::<post::Record>(written.rkey()).await?;
 //! # Ok(()) }
 //! ```
 
@@ -42,7 +45,7 @@ pub use mst::{
 
 use crate::types::{AtIdentifier, AtUri, Blob, Cid, Did, RecordKey, Unknown};
 use crate::xrpc::{
-    Body, DecodeError, Error, InvalidOutput, NoError, Session, StatusCode, XrpcClient,
+    Body, DecodeError, Error, InvalidOutput, NoError, NotLoggedIn, Session, StatusCode, XrpcClient,
 };
 use crate::{Record, ValidationError};
 use methods::{
@@ -59,12 +62,14 @@ pub struct Written {
     pub uri: AtUri,
     /// The record's CID.
     pub cid: Cid,
+    rkey: RecordKey,
 }
 
 impl Written {
-    /// The record key, from the URI.
-    pub fn rkey(&self) -> Option<RecordKey> {
-        self.uri.rkey().and_then(|k| k.parse().ok())
+    /// The record's key: the last segment of [`Written::uri`] (a URI from the server without
+    /// a valid one is a decode error of the call that returned it).
+    pub fn rkey(&self) -> &RecordKey {
+        &self.rkey
     }
 }
 
@@ -73,10 +78,19 @@ impl Written {
 pub struct Fetched<R> {
     /// `at://did/collection/rkey`.
     pub uri: AtUri,
-    /// The record's CID (always given by a PDS).
-    pub cid: Option<Cid>,
+    /// The record's CID (an answer without it is a decode error).
+    pub cid: Cid,
     /// The record.
     pub value: R,
+    rkey: RecordKey,
+}
+
+impl<R> Fetched<R> {
+    /// The record's key: the last segment of [`Fetched::uri`] (a URI from the server without
+    /// a valid one is a decode error of the call that returned it).
+    pub fn rkey(&self) -> &RecordKey {
+        &self.rkey
+    }
 }
 
 /// One page of [`Records::list`].
@@ -86,6 +100,56 @@ pub struct Page<R> {
     pub records: Vec<Fetched<R>>,
     /// Where the next page starts; `None` on the last page.
     pub cursor: Option<String>,
+}
+
+/// The condition [`Records::put_if`] puts on the record currently at the key: a
+/// compare-and-swap (the lexicon's `swapRecord`). When the record there does not meet it, the
+/// server refuses the write with `InvalidSwap`
+/// ([`put_record::Error::InvalidSwap`]) and nothing changes.
+///
+/// ```no_run
+/// # mod lexicons { atlex::lexicon!({ "lexicon": 1, "id": "app.bsky.actor.profile", "defs": { "main": {
+/// #   "type": "record", "key": "literal:self", "record": { "type": "object",
+/// #   "properties": { "displayName": { "type": "string" } } } } } }); }
+/// # use lexicons::app::bsky::actor::profile;
+/// use atlex::repo::{methods::put_record, Records, Swap};
+/// use atlex::types::RecordKey;
+///
+/// # async fn run(records: Records<'_, atlex::xrpc::Session<atlex::Client>>) -> Result<(), Box<dyn std::error::Error>> {
+/// let me = RecordKey::new("self")?;
+/// let current = records.get::<profile::Record>(&me).await?;
+/// let renamed = profile::Record { display_name: Some("Alice".into()), ..current.value.clone() };
+/// match records.put_if(&me, &renamed, Swap::Cid(current.cid.clone())).await {
+///     Ok(_) => println!("renamed"),
+///     Err(e) if matches!(e.known(), Some(put_record::Error::InvalidSwap(_))) => {
+///         println!("changed elsewhere since it was read: read it again and redo the edit");
+///     }
+///     Err(e) => return Err(e.into()),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub enum Swap {
+    /// No condition: create the record, or replace whatever is there ([`Records::put`]).
+    #[default]
+    Any,
+    /// Replace the record only if it is the one with this CID (as read with
+    /// [`Records::get`]): no change made elsewhere since is lost. Refused when there is no
+    /// record at the key.
+    Cid(Cid),
+    /// Create the record only if there is none at the key: never replace one.
+    Absent,
+}
+
+impl Swap {
+    /// The `swapRecord` of `com.atproto.repo.putRecord`: absent, a CID, or null.
+    fn swap_record(self) -> Option<Option<Cid>> {
+        match self {
+            Swap::Any => None,
+            Swap::Cid(cid) => Some(Some(cid)),
+            Swap::Absent => Some(None),
+        }
+    }
 }
 
 /// How [`Records::list`] pages.
@@ -170,7 +234,7 @@ fn invalid<E>(e: ValidationError) -> Error<E> {
 }
 
 fn rule(text: String) -> ValidationError {
-    ValidationError::new(crate::validate::Rule::Other(Cow::Owned(text)))
+    ValidationError::new(crate::validate::Rule::Request(Cow::Owned(text)))
 }
 
 /// Validates a record before it is sent, and checks its key against the record's key kind.
@@ -216,6 +280,61 @@ fn typed<R: Record, E>(value: &Unknown) -> Result<R, Error<E>> {
     Ok(record)
 }
 
+/// A response part that is not what the lexicon promises, as a decode error naming the method.
+fn malformed<E>(nsid: &str, reason: String) -> Error<E> {
+    Error::Decode(DecodeError::new(
+        StatusCode::OK,
+        Some("application/json"),
+        format!("the {nsid} answer: {reason}"),
+        b"",
+    ))
+}
+
+/// The record key of a record's URI as the server gave it.
+fn rkey_of<E>(nsid: &str, uri: &AtUri) -> Result<RecordKey, Error<E>> {
+    let Some(rkey) = uri.rkey() else {
+        return Err(malformed(
+            nsid,
+            format!("the URI {uri} has no record key (at://repo/collection/rkey expected)"),
+        ));
+    };
+    rkey.parse()
+        .map_err(|e| malformed(nsid, format!("the URI {uri}: its record key: {e}")))
+}
+
+impl Written {
+    /// A write's answer, its URI checked for a record key.
+    fn read<E>(nsid: &str, uri: AtUri, cid: Cid) -> Result<Written, Error<E>> {
+        let rkey = rkey_of(nsid, &uri)?;
+        Ok(Written { uri, cid, rkey })
+    }
+}
+
+impl<R: Record> Fetched<R> {
+    /// A read's answer: its URI checked for a record key, its CID required, its value read
+    /// into `R` and validated.
+    fn read<E>(
+        nsid: &str,
+        uri: AtUri,
+        cid: Option<Cid>,
+        value: &Unknown,
+    ) -> Result<Fetched<R>, Error<E>> {
+        let rkey = rkey_of(nsid, &uri)?;
+        let Some(cid) = cid else {
+            return Err(malformed(
+                nsid,
+                format!("the record {uri} comes without its `cid`, which a PDS always gives"),
+            ));
+        };
+        Ok(Fetched {
+            value: typed::<R, _>(value)?,
+            uri,
+            cid,
+            rkey,
+        })
+    }
+}
+
 impl<'c, C: XrpcClient> Records<'c, C> {
     /// Operations on the repository `repo` (a DID or handle) through `client`.
     pub fn new(client: &'c C, repo: impl Into<AtIdentifier>) -> Self {
@@ -257,10 +376,7 @@ impl<'c, C: XrpcClient> Records<'c, C> {
         let mut input = create_record::Input::new(self.repo.clone(), nsid::<R>(), value);
         input.rkey = rkey;
         let out = create_record::call(self.client, &input).await?;
-        Ok(Written {
-            uri: out.uri,
-            cid: out.cid,
-        })
+        Written::read(create_record::NSID, out.uri, out.cid)
     }
 
     /// Reads the record of type `R` at `rkey`.
@@ -270,11 +386,7 @@ impl<'c, C: XrpcClient> Records<'c, C> {
     ) -> Result<Fetched<R>, Error<get_record::Error>> {
         let params = get_record::Params::new(self.repo.clone(), nsid::<R>(), rkey.clone());
         let out = get_record::call(self.client, &params).await?;
-        Ok(Fetched {
-            value: typed::<R, _>(&out.value)?,
-            uri: out.uri,
-            cid: out.cid,
-        })
+        Fetched::read(get_record::NSID, out.uri, out.cid, &out.value)
     }
 
     /// One page of the records of type `R`.
@@ -288,11 +400,12 @@ impl<'c, C: XrpcClient> Records<'c, C> {
         let out = list_records::call(self.client, &params).await?;
         let mut records = Vec::with_capacity(out.records.len());
         for r in out.records {
-            records.push(Fetched {
-                value: typed::<R, _>(&r.value)?,
-                uri: r.uri,
-                cid: Some(r.cid),
-            });
+            records.push(Fetched::read(
+                list_records::NSID,
+                r.uri,
+                Some(r.cid),
+                &r.value,
+            )?);
         }
         Ok(Page {
             records,
@@ -300,29 +413,58 @@ impl<'c, C: XrpcClient> Records<'c, C> {
         })
     }
 
-    /// Writes `record` at `rkey`, creating or replacing it. With `swap`, only if the current
-    /// record has that CID (`Some(None)`: only if there is none); otherwise the server answers
-    /// `InvalidSwap` ([`put_record::Error::InvalidSwap`]).
+    /// Writes `record` at `rkey`: creates it, or replaces the record there. To make the write
+    /// depend on what is there, see [`Records::put_if`].
     pub async fn put<R: Record>(
         &self,
         rkey: &RecordKey,
         record: &R,
-        swap: Option<Option<Cid>>,
+    ) -> Result<Written, Error<put_record::Error>> {
+        self.put_if(rkey, record, Swap::Any).await
+    }
+
+    /// Writes `record` at `rkey` if the record there meets `swap` (see [`Swap`]): with
+    /// [`Swap::Cid`] only over the record with that CID, with [`Swap::Absent`] only where there
+    /// is none. Otherwise the server answers `InvalidSwap`
+    /// ([`put_record::Error::InvalidSwap`]) and nothing changes.
+    ///
+    /// A record equal to the one already there is a success whatever `swap` says: the
+    /// reference PDS writes nothing then, and checks nothing.
+    pub async fn put_if<R: Record>(
+        &self,
+        rkey: &RecordKey,
+        record: &R,
+        swap: Swap,
     ) -> Result<Written, Error<put_record::Error>> {
         check_record(record, Some(rkey)).map_err(invalid)?;
         let value = Unknown::from_typed(record).map_err(invalid)?;
         let mut input = put_record::Input::new(self.repo.clone(), nsid::<R>(), rkey.clone(), value);
-        input.swap_record = swap;
+        input.swap_record = swap.swap_record();
         let out = put_record::call(self.client, &input).await?;
-        Ok(Written {
-            uri: out.uri,
-            cid: out.cid,
-        })
+        Written::read(put_record::NSID, out.uri, out.cid)
     }
 
-    /// Deletes the record of type `R` at `rkey` (nothing happens when there is none). With
-    /// `swap`, only if the current record has that CID.
+    /// Deletes the record of type `R` at `rkey` (a success when there is none). To make the
+    /// delete depend on what is there, see [`Records::delete_if`].
     pub async fn delete<R: Record>(
+        &self,
+        rkey: &RecordKey,
+    ) -> Result<(), Error<delete_record::Error>> {
+        self.delete_inner::<R>(rkey, None).await
+    }
+
+    /// Deletes the record of type `R` at `rkey` only if it is the one with CID `cid`: otherwise
+    /// the server answers `InvalidSwap` ([`delete_record::Error::InvalidSwap`]) and nothing
+    /// changes. When there is no record at `rkey` this is a success, as [`Records::delete`].
+    pub async fn delete_if<R: Record>(
+        &self,
+        rkey: &RecordKey,
+        cid: &Cid,
+    ) -> Result<(), Error<delete_record::Error>> {
+        self.delete_inner::<R>(rkey, Some(cid.clone())).await
+    }
+
+    async fn delete_inner<R: Record>(
         &self,
         rkey: &RecordKey,
         swap: Option<Cid>,
@@ -340,33 +482,30 @@ impl<'c, C: XrpcClient> Records<'c, C> {
         let input =
             apply_writes::Input::new(self.repo.clone(), writes.into_iter().map(|w| w.0).collect());
         let out = apply_writes::call(self.client, &input).await?;
-        Ok(out
-            .results
+        let nsid = apply_writes::NSID;
+        out.results
             .unwrap_or_default()
             .into_iter()
             .map(|r| match r {
-                apply_writes::OutputResultsItem::CreateResult(c) => WriteResult::Created(Written {
-                    uri: c.uri,
-                    cid: c.cid,
-                }),
-                apply_writes::OutputResultsItem::UpdateResult(u) => WriteResult::Updated(Written {
-                    uri: u.uri,
-                    cid: u.cid,
-                }),
-                apply_writes::OutputResultsItem::DeleteResult(_) => WriteResult::Deleted,
+                apply_writes::OutputResultsItem::CreateResult(c) => {
+                    Written::read(nsid, c.uri, c.cid).map(WriteResult::Created)
+                }
+                apply_writes::OutputResultsItem::UpdateResult(u) => {
+                    Written::read(nsid, u.uri, u.cid).map(WriteResult::Updated)
+                }
+                apply_writes::OutputResultsItem::DeleteResult(_) => Ok(WriteResult::Deleted),
             })
-            .collect())
+            .collect()
     }
 }
 
 impl<'c, C: XrpcClient> Records<'c, Session<C>> {
-    /// Operations on the logged-in account's own repository.
-    pub fn of_session(session: &'c Session<C>) -> Result<Self, Error<NoError>> {
+    /// Operations on the logged-in account's own repository; [`NotLoggedIn`] before
+    /// [`Session::login`] (or after a logout).
+    pub fn of_session(session: &'c Session<C>) -> Result<Self, NotLoggedIn> {
         match session.data() {
             Some(data) => Ok(Records::new(session, data.did)),
-            None => Err(invalid(rule(
-                "not logged in: call Session::login first".to_owned(),
-            ))),
+            None => Err(NotLoggedIn),
         }
     }
 }
@@ -446,6 +585,253 @@ pub async fn get_repo(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xrpc::{Client, Transport, TransportError};
+    use std::sync::{Arc, Mutex};
+
+    crate::lexicon!({
+        "lexicon": 1,
+        "id": "com.example.note",
+        "defs": { "main": { "type": "record", "key": "any", "record": {
+            "type": "object", "required": ["text"],
+            "properties": { "text": { "type": "string" } } } } }
+    });
+    use com::example::note;
+
+    const DID: &str = "did:plc:abcdefghijklmnopqrstuvwx";
+    const CID: &str = "bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a";
+
+    /// A server that answers every request with one JSON body, and keeps the requests.
+    #[derive(Clone)]
+    struct Canned {
+        answer: serde_json::Value,
+        seen: Arc<Mutex<Vec<http::Request<bytes::Bytes>>>>,
+    }
+
+    impl Transport for Canned {
+        async fn send(
+            &self,
+            request: http::Request<bytes::Bytes>,
+        ) -> Result<http::Response<bytes::Bytes>, TransportError> {
+            self.seen.lock().unwrap().push(request);
+            Ok(http::Response::builder()
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&self.answer).unwrap().into())
+                .unwrap())
+        }
+    }
+
+    fn canned(answer: serde_json::Value) -> (Client<Canned>, Canned) {
+        let t = Canned {
+            answer,
+            seen: Default::default(),
+        };
+        (
+            Client::with_transport("http://pds.test", t.clone()).unwrap(),
+            t,
+        )
+    }
+
+    fn key(k: &str) -> RecordKey {
+        k.parse().unwrap()
+    }
+
+    fn record() -> serde_json::Value {
+        serde_json::json!({"$type": "com.example.note", "text": "hi"})
+    }
+
+    fn decode_reason<T: fmt::Debug, E: fmt::Debug>(r: Result<T, Error<E>>) -> String {
+        match r {
+            Err(Error::Decode(e)) => e.reason,
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_record_read_or_written_has_its_key_and_cid() {
+        let uri = format!("at://{DID}/com.example.note/k1");
+        let (client, _) = canned(serde_json::json!({"uri": uri, "cid": CID, "value": record()}));
+        let records = Records::new(&client, DID.parse::<Did>().unwrap());
+        let got = records.get::<note::Record>(&key("k1")).await.unwrap();
+        assert_eq!((got.rkey().as_str(), got.cid.as_str()), ("k1", CID));
+        let (client, _) = canned(serde_json::json!({"uri": uri, "cid": CID}));
+        let records = Records::new(&client, DID.parse::<Did>().unwrap());
+        let w = records
+            .create(&note::Record::new("hi".into()))
+            .await
+            .unwrap();
+        assert_eq!((w.rkey().as_str(), w.cid.as_str()), ("k1", CID));
+    }
+
+    #[tokio::test]
+    async fn a_record_without_its_cid_or_key_is_a_decode_error() {
+        let did: Did = DID.parse().unwrap();
+        // getRecord's lexicon has `cid` optional: a PDS always gives it.
+        let uri = format!("at://{DID}/com.example.note/k1");
+        let (client, _) = canned(serde_json::json!({"uri": uri, "value": record()}));
+        let reason = decode_reason(
+            Records::new(&client, did.clone())
+                .get::<note::Record>(&key("k1"))
+                .await,
+        );
+        assert_eq!(
+            reason,
+            format!(
+                "the com.atproto.repo.getRecord answer: the record {uri} comes without its \
+                 `cid`, which a PDS always gives"
+            )
+        );
+        // A URI without a record key, from each call that returns one.
+        let bare = format!("at://{DID}/com.example.note");
+        let no_key =
+            format!("the URI {bare} has no record key (at://repo/collection/rkey expected)");
+        let (client, _) = canned(serde_json::json!({"uri": bare, "cid": CID, "value": record()}));
+        let records = Records::new(&client, did.clone());
+        let reason = decode_reason(records.get::<note::Record>(&key("k1")).await);
+        assert_eq!(
+            reason,
+            format!("the com.atproto.repo.getRecord answer: {no_key}")
+        );
+        let (client, _) = canned(serde_json::json!({"uri": bare, "cid": CID}));
+        let records = Records::new(&client, did.clone());
+        let note = note::Record::new("hi".into());
+        let reason = decode_reason(records.create(&note).await);
+        assert_eq!(
+            reason,
+            format!("the com.atproto.repo.createRecord answer: {no_key}")
+        );
+        let reason = decode_reason(records.put(&key("k1"), &note).await);
+        assert_eq!(
+            reason,
+            format!("the com.atproto.repo.putRecord answer: {no_key}")
+        );
+        let (client, _) = canned(serde_json::json!({"records": [
+            {"uri": uri, "cid": CID, "value": record()},
+            {"uri": bare, "cid": CID, "value": record()},
+        ]}));
+        let records = Records::new(&client, did.clone());
+        let reason = decode_reason(records.list::<note::Record>(&ListOptions::default()).await);
+        assert_eq!(
+            reason,
+            format!("the com.atproto.repo.listRecords answer: {no_key}")
+        );
+        let (client, _) = canned(serde_json::json!({"results": [
+            {"$type": "com.atproto.repo.applyWrites#createResult", "uri": bare, "cid": CID},
+        ]}));
+        let records = Records::new(&client, did.clone());
+        let write = Write::create(&note, None).unwrap();
+        let reason = decode_reason(records.apply_writes(vec![write]).await);
+        assert_eq!(
+            reason,
+            format!("the com.atproto.repo.applyWrites answer: {no_key}")
+        );
+        // A key that is not a record key (refused with the URI itself).
+        let odd = format!("at://{DID}/com.example.note/a%20b");
+        let (client, _) = canned(serde_json::json!({"uri": odd, "cid": CID}));
+        let records = Records::new(&client, did);
+        let reason = decode_reason(records.create(&note).await);
+        assert!(
+            reason.contains("the record key of an AT URI must be a valid record key"),
+            "{reason}"
+        );
+    }
+
+    #[tokio::test]
+    async fn each_swap_sends_its_swap_record() {
+        let uri = format!("at://{DID}/com.example.note/k1");
+        let (client, server) = canned(serde_json::json!({"uri": uri, "cid": CID}));
+        let records = Records::new(&client, DID.parse::<Did>().unwrap());
+        let note = note::Record::new("hi".into());
+        let cid: Cid = CID.parse().unwrap();
+        records.put(&key("k1"), &note).await.unwrap();
+        for swap in [Swap::Any, Swap::Cid(cid.clone()), Swap::Absent] {
+            records.put_if(&key("k1"), &note, swap).await.unwrap();
+        }
+        records.delete::<note::Record>(&key("k1")).await.unwrap();
+        records
+            .delete_if::<note::Record>(&key("k1"), &cid)
+            .await
+            .unwrap();
+        let sent: Vec<(String, Option<serde_json::Value>)> = server
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let body: serde_json::Value = serde_json::from_slice(r.body()).unwrap();
+                let nsid = r.uri().path().trim_start_matches("/xrpc/").to_owned();
+                (nsid, body.get("swapRecord").cloned())
+            })
+            .collect();
+        let put = "com.atproto.repo.putRecord".to_owned();
+        let delete = "com.atproto.repo.deleteRecord".to_owned();
+        assert_eq!(
+            sent,
+            [
+                (put.clone(), None),
+                (put.clone(), None),
+                (put.clone(), Some(serde_json::json!(CID))),
+                (put, Some(serde_json::Value::Null)),
+                (delete.clone(), None),
+                (delete, Some(serde_json::json!(CID))),
+            ]
+        );
+    }
+
+    #[test]
+    fn records_of_a_session_not_logged_in() {
+        let session = Session::new(Client::new("http://pds.test").unwrap());
+        let e = Records::of_session(&session).unwrap_err();
+        assert_eq!(e, NotLoggedIn);
+        assert_eq!(
+            e.to_string(),
+            "the session is not logged in: call Session::login first"
+        );
+        // As an XRPC error, where a call needs one: nothing was sent.
+        let e: Error<NoError> = e.into();
+        assert_eq!(
+            e.to_string(),
+            "invalid request, nothing was sent: the session is not logged in: call \
+             Session::login first"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_refused_before_sending_says_why_in_its_own_words() {
+        let (client, server) = canned(serde_json::json!({}));
+        let e = upload_blob(&client, "image/*", &b"x"[..])
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid request, nothing was sent: MIME type \"image/*\": give the content's own \
+             type, such as image/png (not a wildcard)"
+        );
+        let e = upload_blob_from(&client, "image/png", &b"12345"[..], 4)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid request, nothing was sent: the blob is larger than the 4 byte limit given"
+        );
+        // A record key the record's kind does not allow.
+        crate::lexicon!({
+            "lexicon": 1,
+            "id": "com.example.profile",
+            "defs": { "main": { "type": "record", "key": "literal:self", "record": {
+                "type": "object", "properties": {} } } }
+        });
+        let records = Records::new(&client, DID.parse::<Did>().unwrap());
+        let e = records
+            .put(&key("other"), &com::example::profile::Record::default())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid request, nothing was sent: record key \"other\": com.example.profile \
+             records are keyed \"self\""
+        );
+        assert!(server.seen.lock().unwrap().is_empty(), "nothing was sent");
+    }
 
     #[test]
     fn mime_types() {

@@ -110,7 +110,8 @@ struct Failure<E> {
 }
 
 /// Opens subscription `M` at `base_url` (`https://host` becomes `wss://host/xrpc/<nsid>`) with
-/// `params` and `options`; the connection is made when the stream is first polled.
+/// `params` and `options`; the connection is made when the stream is first polled, or by
+/// [`Events::connect`] (see [`Events`] for the whole life cycle).
 ///
 /// The stream reads a frame only when polled, so a slow consumer holds back the connection
 /// (the server sees a full TCP window) instead of growing a buffer.
@@ -307,7 +308,7 @@ impl<M: Subscription> State<M> {
     async fn connect(&mut self) -> Result<Socket, Failure<M::Error>> {
         let url = self.url().map_err(|e| Failure {
             error: Error::InvalidRequest(crate::ValidationError::new(
-                crate::validate::Rule::Other(e.into()),
+                crate::validate::Rule::Request(e.into()),
             )),
             retry: false,
             retry_after: None,
@@ -401,8 +402,11 @@ impl<M: Subscription> State<M> {
         ))
     }
 
-    /// The next item: a message, an error, or the end.
-    async fn next_decoded(&mut self) -> Option<Result<Decoded<M::Message>, Error<M::Error>>> {
+    /// The next item: `Ok(None)` when a connection has just opened, a message, an error, or
+    /// the end.
+    async fn next_decoded(
+        &mut self,
+    ) -> Option<Result<Option<Decoded<M::Message>>, Error<M::Error>>> {
         loop {
             if self.done {
                 return None;
@@ -420,6 +424,7 @@ impl<M: Subscription> State<M> {
                         self.delivered = false;
                         self.fresh = true;
                         self.pinged = false;
+                        return Some(Ok(None));
                     }
                     Err(failure) => {
                         if !failure.retry {
@@ -507,7 +512,7 @@ impl<M: Subscription> State<M> {
                     }
                     self.failures = 0;
                     self.delivered = true;
-                    return Some(Ok(f.into()));
+                    return Some(Ok(Some(f.into())));
                 }
                 Read::Skip => continue,
                 Read::ErrorFrame(e) => {

@@ -7,11 +7,20 @@
 //! and its body `{error: "Name", message?: "..."}`; it ends the stream. A frame with another
 //! `op` is skipped, as the event-stream specification says.
 //!
-//! The client yields every message decoded and validated, and every problem as an `Err` item:
-//! the stream goes on after an item that is not final (a frame that does not decode, a
-//! connection lost or refused for a while) and ends after one that is (the server's error
-//! frame, a refusal that will not change, the retry limit of [`StreamOptions`] reached). So a
-//! consumer reads it to the end and decides what to do with each error:
+//! The client's stream ([`Events`](crate::xrpc::Events)) has a life cycle, stated in full
+//! on its page:
+//! - it connects when first polled, or when [`Events::connect`](crate::xrpc::Events::connect)
+//!   is awaited, which returns once the server has accepted the subscription;
+//!   [`Events::is_connected`](crate::xrpc::Events::is_connected) tells whether a connection
+//!   is open now;
+//! - it yields every message decoded and validated, and every problem as an `Err` item: the
+//!   stream goes on after an item that is not final (a frame that does not decode, a
+//!   connection lost or refused for a while) and ends after one that is (the server's error
+//!   frame, a refusal that will not change, the retry limit of `StreamOptions` reached);
+//! - after a lost connection it connects again from the last sequence number it delivered;
+//! - it stops when dropped, closing its connection (nothing runs in the background).
+//!
+//! So a consumer reads it to the end and decides what to do with each error:
 //!
 //! ```no_run
 //! # mod lexicons { atlex::lexicon!({ "lexicon": 1, "id": "com.example.ticks", "defs": {
@@ -63,11 +72,99 @@ use crate::{Record, RecordReader, RecordSet, Validate};
 use bytes::Bytes;
 use std::fmt;
 
+/// What an operation of a commit did to its record: the `action` of
+/// `com.atproto.sync.subscribeRepos#repoOp`, an open set of values (`knownValues`), read as
+/// generated code reads one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// `create`: a new record.
+    Create,
+    /// `update`: the record replaced.
+    Update,
+    /// `delete`: the record removed.
+    Delete,
+    /// A value the lexicon does not list, kept as it came.
+    Other(String),
+}
+
+impl Action {
+    /// The value as written on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Other(s) => s,
+        }
+    }
+
+    /// The variant for a value the lexicon lists.
+    pub fn known(s: &str) -> Option<Self> {
+        match s {
+            "create" => Some(Action::Create),
+            "update" => Some(Action::Update),
+            "delete" => Some(Action::Delete),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for Action {
+    fn from(s: &str) -> Self {
+        Action::known(s).unwrap_or_else(|| Action::Other(s.to_owned()))
+    }
+}
+
+impl From<String> for Action {
+    fn from(s: String) -> Self {
+        Action::known(&s).unwrap_or(Action::Other(s))
+    }
+}
+
+impl std::str::FromStr for Action {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Action::from(s))
+    }
+}
+
+impl AsRef<str> for Action {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Action {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Action::from)
+    }
+}
+
+impl Validate for Action {
+    /// Always `Ok`: any string is an action (the lexicon's values are known, not required).
+    fn validate(&self) -> Result<(), crate::ValidationError> {
+        Ok(())
+    }
+}
+
 /// One operation of a commit, with its record read from the commit's blocks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordOp<R> {
-    /// `create`, `update` or `delete`.
-    pub action: String,
+    /// What the operation did: create, update or delete.
+    pub action: Action,
     /// The record's collection.
     pub collection: Nsid,
     /// The record's key.
@@ -143,16 +240,17 @@ pub fn record_ops<R: RecordSet>(commit: &RawCommit) -> Vec<Result<RecordOp<R>, R
         .iter()
         .map(|(action, path, cid)| {
             let (collection, rkey) = parse_path(path)?;
-            let record = match cid {
-                Some(cid) => Some(record_of::<R>(&blocks, collection.as_str(), path, cid)),
-                None if action == "create" || action == "update" => Some(Err(RepoError::Record {
+            let action = Action::from(action.as_str());
+            let record = match (cid, &action) {
+                (Some(cid), _) => Some(record_of::<R>(&blocks, collection.as_str(), path, cid)),
+                (None, Action::Create | Action::Update) => Some(Err(RepoError::Record {
                     path: path.clone(),
                     reason: format!("a {action} without a CID"),
                 })),
-                None => None,
+                (None, _) => None,
             };
             Ok(RecordOp {
-                action: action.clone(),
+                action,
                 collection,
                 rkey,
                 cid: cid.clone(),
@@ -575,6 +673,9 @@ mod tests {
                 op("delete", "com.example.x/d", None),
                 op("update", "com.example.x/bad key!", Some(&cid)),
                 op("create", "com.example.x/e", Some(&cid)),
+                // An action the lexicon does not list: kept, its record read.
+                op("archive", "com.example.x/f", Some(&cid)),
+                op("archive", "com.example.x/g", None),
             ],
         };
         let items = record_ops::<AnyData>(&commit);
@@ -607,8 +708,46 @@ mod tests {
                 "delete com.example.x/d none",
                 "bad path com.example.x/bad key!",
                 "create com.example.x/e record",
+                "archive com.example.x/f record",
+                "archive com.example.x/g none",
             ]
         );
+        let actions: Vec<&Action> = items.iter().flatten().map(|op| &op.action).collect();
+        assert_eq!(
+            actions,
+            [
+                &Action::Create,
+                &Action::Update,
+                &Action::Delete,
+                &Action::Create,
+                &Action::Other("archive".into()),
+                &Action::Other("archive".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_action_is_an_open_enum_of_the_lexicon_s_known_values() {
+        for (text, action) in [
+            ("create", Action::Create),
+            ("update", Action::Update),
+            ("delete", Action::Delete),
+            ("Create", Action::Other("Create".into())),
+            ("", Action::Other(String::new())),
+        ] {
+            assert_eq!(Action::from(text), action);
+            assert_eq!(Action::from(text.to_owned()), action);
+            assert_eq!(text.parse::<Action>(), Ok(action.clone()));
+            assert_eq!(action.as_str(), text);
+            assert_eq!(action.to_string(), text);
+            let json = serde_json::to_string(&action).unwrap();
+            assert_eq!(json, serde_json::to_string(text).unwrap());
+            assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), action);
+            let cbor = cbor::to_vec(&action).unwrap();
+            assert_eq!(cbor, cbor::to_vec(&text).unwrap());
+            assert_eq!(cbor::from_slice::<Action>(&cbor).unwrap(), action);
+        }
+        assert_eq!(Action::known("archive"), None);
     }
 
     #[test]

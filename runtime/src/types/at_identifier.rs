@@ -8,7 +8,6 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
-use std::ops::Deref;
 use std::str::FromStr;
 
 /// An `at-identifier`: a [`Did`] or a [`Handle`].
@@ -173,14 +172,6 @@ impl PartialOrd for AtIdentifier {
 impl Ord for AtIdentifier {
     fn cmp(&self, other: &Self) -> Ordering {
         self.as_str().cmp(other.as_str())
-    }
-}
-
-impl Deref for AtIdentifier {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.as_str()
     }
 }
 

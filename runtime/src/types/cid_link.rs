@@ -337,7 +337,7 @@ impl Validate for CidLink {
         match not_blessed(&self.binary) {
             None => Ok(()),
             Some(reason) => Err(ValidationError::new(crate::validate::Rule::Other(
-                std::borrow::Cow::Owned(format!("link {}: {reason}", self.as_str())),
+                std::borrow::Cow::Owned(format!("is the link {}: {reason}", self.as_str())),
             ))),
         }
     }
@@ -368,7 +368,13 @@ pub(crate) mod tests {
         assert_eq!(link.to_cid().hash(), v0.hash());
         // dag-pb: made by the program, so kept, but not a link the data model allows.
         assert!(!link.is_blessed());
-        assert!(link.validate().unwrap_err().to_string().contains("codec"));
+        assert_eq!(
+            link.validate().unwrap_err().to_string(),
+            format!(
+                "value is the link {link}: a link's CID must have codec dag-cbor (0x71) or raw \
+                 (0x55), as the data model requires"
+            )
+        );
         assert!(CidLink::from_binary(link.to_cid()).is_err());
     }
 

@@ -8,7 +8,6 @@ use serde::{Serialize, Serializer};
 use std::borrow::Borrow;
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::Deref;
 use std::str::FromStr;
 
 /// Deserializes a string, checks it against `format`, and wraps it.
@@ -52,8 +51,8 @@ macro_rules! string_format {
         $(#[$meta])*
         ///
         /// The value is checked once, on construction (including deserialization), and can not
-        /// change afterwards. It derefs to `str`, compares with strings, and serializes as a
-        /// plain string.
+        /// change afterwards. It compares with strings, serializes as a plain string, and gives
+        /// its text with `as_str()` (or `AsRef<str>`, `Borrow<str>`, `Display`).
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
 
@@ -140,15 +139,6 @@ macro_rules! string_format {
             }
         }
 
-        impl Deref for $name {
-            type Target = str;
-
-            #[inline]
-            fn deref(&self) -> &str {
-                &self.0
-            }
-        }
-
         impl AsRef<str> for $name {
             #[inline]
             fn as_ref(&self) -> &str {
@@ -225,6 +215,14 @@ string_format! {
     /// assert_eq!(did.identifier(), "z72i7hdynmk6r22z27h6tvur");
     /// assert!(Did::new("did:PLC:x").is_err());
     /// # Ok::<(), atlex::types::FormatError>(())
+    /// ```
+    ///
+    /// A `Did` is not a `str` (it has no `Deref` to one, so that its page lists its own
+    /// methods): take the text with `as_str()` to use string methods.
+    ///
+    /// ```compile_fail
+    /// # let did: atlex::types::Did = "did:plc:z72i7hdynmk6r22z27h6tvur".parse().unwrap();
+    /// assert!(did.starts_with("did:plc:")); // did.as_str().starts_with(..)
     /// ```
     Did: Did, atlex_syntax::did;
 }
@@ -477,7 +475,7 @@ string_format! {
     /// let tid = Tid::from_parts(1_700_000_000_000_000, 7).unwrap();
     /// assert_eq!(tid.timestamp_micros(), 1_700_000_000_000_000);
     /// assert_eq!(tid.clock_id(), 7);
-    /// assert_eq!(tid.parse::<Tid>().unwrap(), tid);
+    /// assert_eq!(tid.as_str().parse::<Tid>().unwrap(), tid);
     /// ```
     Tid: Tid, atlex_syntax::tid;
 }
@@ -617,7 +615,7 @@ mod tests {
         assert_eq!(did, "did:plc:abc");
         assert_eq!(did, *"did:plc:abc");
         assert_eq!(did, "did:plc:abc".to_owned());
-        assert!(did.starts_with("did:"));
+        assert!(did.as_str().starts_with("did:"));
         let set: HashSet<Did> = [did.clone()].into();
         assert!(set.contains("did:plc:abc"));
         assert_eq!(Did::try_from("did:plc:abc").unwrap(), did);

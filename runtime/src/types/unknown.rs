@@ -76,7 +76,7 @@ impl Unknown {
         match Data::from_serialize(value) {
             Ok(Data::Object(map)) => Unknown::new(map),
             Ok(_) => Err(other("is not an object")),
-            Err(e) => Err(other_owned(format!("cannot serialize: {e}"))),
+            Err(e) => Err(other_owned(format!("can not be serialized: {e}"))),
         }
     }
 
@@ -118,7 +118,7 @@ impl TryFrom<Value> for Unknown {
             Value::Object(_) => match Data::from_json(&value) {
                 Ok(Data::Object(map)) => Unknown::new(map),
                 Ok(_) => Err(top_level_special(&value)),
-                Err(e) => Err(other_owned(e.to_string())),
+                Err(e) => Err(other_owned(format!("is not in the data model: {e}"))),
             },
             other => Err(not_an_object(&other)),
         }
@@ -271,6 +271,15 @@ mod tests {
         );
         let e = Unknown::try_from(json!({"x": {"$type": 1}})).unwrap_err();
         assert_eq!(e.path_string(), "x");
+        // Errors about the object itself read after "value".
+        let e = Unknown::from_typed(&[1]).unwrap_err();
+        assert_eq!(e.to_string(), "value is not an object");
+        let e = Unknown::try_from(json!({"a": 1.5})).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("value is not in the data model: "),
+            "{e}"
+        );
     }
 
     #[test]

@@ -464,7 +464,9 @@ pub async fn call_procedure<M: Procedure>(
     params.validate().map_err(Error::InvalidRequest)?;
     input.check().map_err(Error::InvalidRequest)?;
     let query = params.to_query().map_err(request_error)?;
-    let body = input.encode().map_err(|e| request_error(ParamsError(e)))?;
+    let body = input
+        .encode()
+        .map_err(|e| request_error(ParamsError(format!("the input does not encode: {e}"))))?;
     let request = XrpcRequest {
         method: Method::POST,
         nsid: M::NSID,
@@ -477,7 +479,7 @@ pub async fn call_procedure<M: Procedure>(
 }
 
 fn request_error<E>(e: ParamsError) -> Error<E> {
-    Error::InvalidRequest(crate::ValidationError::new(crate::validate::Rule::Other(
+    Error::InvalidRequest(crate::ValidationError::new(crate::validate::Rule::Request(
         e.0.into(),
     )))
 }

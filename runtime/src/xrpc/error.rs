@@ -198,3 +198,26 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// An operation that needs a logged-in [`Session`](super::Session) was given one that is not
+/// (before [`Session::login`](super::Session::login), or after a logout or a refused refresh).
+/// Nothing was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NotLoggedIn;
+
+impl fmt::Display for NotLoggedIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the session is not logged in: call Session::login first")
+    }
+}
+
+impl std::error::Error for NotLoggedIn {}
+
+/// As [`Error::InvalidRequest`]: nothing was sent.
+impl<E> From<NotLoggedIn> for Error<E> {
+    fn from(e: NotLoggedIn) -> Self {
+        Error::InvalidRequest(ValidationError::new(crate::validate::Rule::Request(
+            e.to_string().into(),
+        )))
+    }
+}

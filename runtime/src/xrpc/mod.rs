@@ -17,7 +17,7 @@ pub use client::{
     Client, ClientError, RateLimit, Transport, TransportError, TransportErrorKind, XrpcClient,
     XrpcRequest,
 };
-pub use error::{DecodeError, Error, InvalidOutput, XrpcError};
+pub use error::{DecodeError, Error, InvalidOutput, NotLoggedIn, XrpcError};
 pub use http::StatusCode;
 pub use payload::{Body, Payload};
 #[doc(hidden)]

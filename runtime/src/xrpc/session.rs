@@ -266,7 +266,7 @@ impl<T: super::Transport> Session<super::Client<T>> {
         })?;
         let session = Session::new(client);
         let data = session
-            .login(&identity.did, password, auth_factor_token)
+            .login(identity.did.as_str(), password, auth_factor_token)
             .await
             .map_err(LoginError::Login)?;
         if data.did != identity.did {
@@ -315,9 +315,7 @@ impl Session<super::Client> {
 }
 
 fn not_logged_in<E>() -> Error<E> {
-    Error::InvalidRequest(crate::ValidationError::new(crate::validate::Rule::Other(
-        "not logged in: call Session::login first".into(),
-    )))
+    super::NotLoggedIn.into()
 }
 
 /// True when the response is the XRPC error `ExpiredToken`.
