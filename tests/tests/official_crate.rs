@@ -201,7 +201,7 @@ async fn helpers_return_the_official_types(
     use atlex_lexicons::com::atproto::{repo, server};
     let _: Result<_, atlex::Error<server::create_session::Error>> =
         session.login("alice.test", "password", None).await;
-    let _: Result<_, atlex::Error<repo::put_record::Error>> = records.put(rkey, post, None).await;
+    let _: Result<_, atlex::Error<repo::put_record::Error>> = records.put(rkey, post).await;
     let _: Result<_, atlex::Error<repo::get_record::Error>> = records
         .get::<atlex_lexicons::app::bsky::feed::post::Record>(rkey)
         .await;

@@ -48,7 +48,7 @@ mod resolve;
 mod tables;
 
 pub use facet::{ByteSlice, Facet, Feature, LINK, MENTION, TAG};
-pub use resolve::{methods, DroppedMention, MentionResolver, UnknownHandle};
+pub use resolve::{DroppedMention, MentionResolver, UnknownHandle};
 
 use crate::types::Did;
 use std::fmt;
