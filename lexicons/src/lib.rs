@@ -124,13 +124,13 @@
 //! `Records::put` returns `atlex::Error<com::atproto::repo::put_record::Error>` of this crate.
 //!
 //! ```no_run
-//! use atlex::repo::Records;
+//! use atlex::repo::{Records, Swap};
 //! use atlex_lexicons::app::bsky::actor::profile;
 //! use atlex_lexicons::com::atproto::repo::put_record;
 //!
 //! # async fn run(records: Records<'_, atlex::Client>, rkey: atlex::types::RecordKey, profile: profile::Record, cid: atlex::types::Cid) {
 //! let result: Result<_, atlex::Error<put_record::Error>> =
-//!     records.put(&rkey, &profile, Some(Some(cid))).await;
+//!     records.put_if(&rkey, &profile, Swap::Cid(cid)).await;
 //! if let Err(e) = result {
 //!     if let Some(put_record::Error::InvalidSwap(_)) = e.known() {
 //!         // someone else changed the profile first: read it again and retry
