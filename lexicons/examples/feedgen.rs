@@ -21,37 +21,28 @@
 //! identified by their DID documents: did:plc through `ATLEX_PLC_URL` (or `ATLEX_PLC_PORT`;
 //! default the public directory).
 //!
-//! Uses the `auth`, `server` and `stream` features. The lexicons are the official documents,
-//! copied unchanged into `examples/lexicons`: the four this example serves or reads, and those
-//! they refer to.
+//! Uses atlex's `auth`, `server` and `stream` features, and the official lexicons of this
+//! crate.
 
 use atlex::auth::{request_service_token, ServiceAuthVerifier, ServiceAuthVerifierBuilder};
 use atlex::identity::Resolver;
 use atlex::repo::Records;
 use atlex::server::{Router, ServerError, XrpcRequest};
 use atlex::types::{AtUri, Datetime, Did};
-use atlex::xrpc::{Session, TransportError, XrpcClient};
+use atlex::xrpc::{TransportError, XrpcClient};
 use atlex::Client;
 use futures_util::StreamExt;
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-mod lexicons {
-    atlex::lexicon! {
-        path = "examples/lexicons",
-        include = [
-            "app.bsky.feed.getFeedSkeleton",
-            "app.bsky.feed.describeFeedGenerator",
-            "app.bsky.feed.post",
-            "com.atproto.sync.subscribeRepos"
-        ]
-    }
-}
+mod common;
 
-use lexicons::app::bsky::feed::{defs, describe_feed_generator, get_feed_skeleton, post};
-use lexicons::com::atproto::sync::subscribe_repos::{self, Message};
-use lexicons::AnyRecord;
+use atlex::stream::Action;
+use atlex_lexicons::app::bsky::feed::{defs, describe_feed_generator, get_feed_skeleton, post};
+use atlex_lexicons::com::atproto::sync::subscribe_repos::{self, Message};
+use atlex_lexicons::AnyRecord;
+use common::BoxError;
 
 /// The most posts kept; older ones are dropped.
 const MAX_POSTS: usize = 10_000;
@@ -151,14 +142,14 @@ async fn follow(pds: String, word: String, feed: Feed) {
             else {
                 continue;
             };
-            match (op.action.as_str(), &op.record) {
-                ("create", Some(Ok(AnyRecord::AppBskyFeedPost(p))))
+            match (&op.action, &op.record) {
+                (Action::Create, Some(Ok(AnyRecord::AppBskyFeedPost(p))))
                     if p.text.to_lowercase().contains(&word) =>
                 {
                     println!("feed: + {uri} {:?}", p.text);
                     feed.add(uri);
                 }
-                ("delete", _) => feed.remove(&uri),
+                (Action::Delete, _) => feed.remove(&uri),
                 _ => {}
             }
         }
@@ -244,10 +235,7 @@ fn service(
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let Ok(pds) = std::env::var("ATLEX_PDS_URL") else {
-        eprintln!("set ATLEX_PDS_URL to a PDS (start the local one with `bash pds/start.sh`)");
-        std::process::exit(2);
-    };
+    let pds = common::pds_url();
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
         args.iter()
@@ -322,12 +310,10 @@ struct Demo {
     feed: Feed,
 }
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
 impl Demo {
     async fn run(self) -> Result<(), BoxError> {
         // An account, seen on the firehose before it posts.
-        let session = self.account().await?;
+        let session = common::new_account(&self.pds, "fg").await?;
         let me = session.data().ok_or("logged in")?.did;
         self.wait("the account's first event", || self.feed.has_seen(&me))
             .await?;
@@ -433,39 +419,6 @@ impl Demo {
             "and its feed",
         )?;
         Ok(())
-    }
-
-    /// A new account on the PDS, logged in.
-    async fn account(&self) -> Result<Session<Client>, BoxError> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)?
-            .subsec_nanos();
-        let name = format!("fg{}x{}", std::process::id(), nanos % 100_000);
-        let password = format!("pw-{nanos}");
-        let body = serde_json::json!({
-            "handle": format!("{name}.test"),
-            "email": format!("{name}@example.test"),
-            "password": password,
-        });
-        let client = Client::new(&self.pds)?;
-        let request = atlex::xrpc::XrpcRequest {
-            method: http::Method::POST,
-            nsid: "com.atproto.server.createAccount",
-            query: Vec::new(),
-            body: Some((body.to_string().into(), "application/json".into())),
-            headers: Default::default(),
-        };
-        let created = client.send_xrpc(request).await?;
-        if !created.status().is_success() {
-            return Err(
-                format!("createAccount: {}", String::from_utf8_lossy(created.body())).into(),
-            );
-        }
-        let session = Session::new(client);
-        session
-            .login(&format!("{name}.test"), &password, None)
-            .await?;
-        Ok(session)
     }
 
     /// Waits up to 15 seconds for `done`.
