@@ -191,6 +191,7 @@ mod com_atproto {
             "com.atproto.repo.uploadBlob" = ::atlex::lexicons::com::atproto::repo::upload_blob,
             "com.atproto.server.createSession" = ::atlex::lexicons::com::atproto::server::create_session,
             "com.atproto.server.deleteSession" = ::atlex::lexicons::com::atproto::server::delete_session,
+            "com.atproto.server.getServiceAuth" = ::atlex::lexicons::com::atproto::server::get_service_auth,
             "com.atproto.server.refreshSession" = ::atlex::lexicons::com::atproto::server::refresh_session,
             "com.atproto.sync.getBlob" = ::atlex::lexicons::com::atproto::sync::get_blob,
             "com.atproto.sync.getRepo" = ::atlex::lexicons::com::atproto::sync::get_repo,
