@@ -172,6 +172,10 @@
 //! covers are checked, then re-exported from this crate rather than generated again.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "app.bsky")]
+#[cfg_attr(docsrs, doc(cfg(feature = "app.bsky")))]
+pub mod richtext;
+
 /// The invocations, one per namespace, each referring to the namespaces it needs through
 /// `extern_paths`; the public tree below re-exports their modules.
 #[cfg(feature = "com.atproto")]
