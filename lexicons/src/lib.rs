@@ -32,6 +32,10 @@
 //! # Ok::<(), atlex::ValidationError>(())
 //! ```
 //!
+//! Offsets by hand are easy to get wrong: [`atlex::richtext::RichText`] builds text and
+//! facets from parts or detects them in a string (mentions resolved to DIDs through a
+//! client), and [`richtext::facets`] turns them into this crate's `facet::Main`.
+//!
 //! Calls take any [`atlex::xrpc::XrpcClient`]: a [`Client`](atlex::Client), or a
 //! [`Session`](atlex::xrpc::Session) that logs in and refreshes its tokens. Records are
 //! written with `atlex::repo::Records` (atlex's `cbor` feature, on by default):
