@@ -32,6 +32,10 @@
 //! # Ok::<(), atlex::ValidationError>(())
 //! ```
 //!
+//! Offsets by hand are easy to get wrong: [`atlex::richtext::RichText`] builds text and
+//! facets from parts or detects them in a string (mentions resolved to DIDs through a
+//! client), and [`richtext::facets`] turns them into this crate's `facet::Main`.
+//!
 //! Calls take any [`atlex::xrpc::XrpcClient`]: a [`Client`](atlex::Client), or a
 //! [`Session`](atlex::xrpc::Session) that logs in and refreshes its tokens. Records are
 //! written with `atlex::repo::Records` (atlex's `cbor` feature, on by default):
@@ -172,6 +176,10 @@
 //! covers are checked, then re-exported from this crate rather than generated again.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "app.bsky")]
+#[cfg_attr(docsrs, doc(cfg(feature = "app.bsky")))]
+pub mod richtext;
+
 /// The invocations, one per namespace, each referring to the namespaces it needs through
 /// `extern_paths`; the public tree below re-exports their modules.
 #[cfg(feature = "com.atproto")]
@@ -191,6 +199,7 @@ mod com_atproto {
             "com.atproto.repo.uploadBlob" = ::atlex::lexicons::com::atproto::repo::upload_blob,
             "com.atproto.server.createSession" = ::atlex::lexicons::com::atproto::server::create_session,
             "com.atproto.server.deleteSession" = ::atlex::lexicons::com::atproto::server::delete_session,
+            "com.atproto.server.getServiceAuth" = ::atlex::lexicons::com::atproto::server::get_service_auth,
             "com.atproto.server.refreshSession" = ::atlex::lexicons::com::atproto::server::refresh_session,
             "com.atproto.sync.getBlob" = ::atlex::lexicons::com::atproto::sync::get_blob,
             "com.atproto.sync.getRepo" = ::atlex::lexicons::com::atproto::sync::get_repo,

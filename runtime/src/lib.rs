@@ -17,7 +17,7 @@
 //!
 //! The official lexicons are generated in the `atlex-lexicons` crate, the one to add beside
 //! this one. The `com.atproto` methods this crate's own helpers call (sessions, records,
-//! blobs) are in [`lexicons`], and `atlex-lexicons` re-exports them: one type each.
+//! blobs, service tokens) are in [`lexicons`], and `atlex-lexicons` re-exports them: one type each.
 //!
 //! Rich text ([`richtext`]): a post's text with its facets (mentions, links, tags) built from
 //! parts or detected in a string as `@atproto/api` detects them, at UTF-8 byte offsets, with

@@ -185,6 +185,7 @@ shared! {
     "com.atproto.repo.uploadBlob" com::atproto::repo::upload_blob => Output;
     "com.atproto.server.createSession" com::atproto::server::create_session => Error;
     "com.atproto.server.deleteSession" com::atproto::server::delete_session => Method;
+    "com.atproto.server.getServiceAuth" com::atproto::server::get_service_auth => Error;
     "com.atproto.server.refreshSession" com::atproto::server::refresh_session => Output;
     "com.atproto.sync.getBlob" com::atproto::sync::get_blob => Error;
     "com.atproto.sync.getRepo" com::atproto::sync::get_repo => Params;

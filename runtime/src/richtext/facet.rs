@@ -220,9 +220,11 @@ impl Validate for Feature {
 
 /// A facet: a byte range of the text and what it is (`app.bsky.richtext.facet`).
 ///
-/// Serializes as the lexicon has it, so that it converts to the generated type through
-/// serde; `$type` on the facet itself is not written (the lexicon refers to it by `ref`, not
-/// in a union) and is ignored when read.
+/// Serializes as the lexicon has it; `$type` on the facet itself is not written (the lexicon
+/// refers to it by `ref`, not in a union) and is ignored when read. It converts to and from
+/// the generated type of the official crate (`atlex_lexicons::app::bsky::richtext::facet::Main`)
+/// with `TryFrom` (see `atlex_lexicons::richtext`), and to that of a `lexicon!` invocation of
+/// your own through serde ([`RichText::facets_into`](super::RichText::facets_into)).
 ///
 /// ```
 /// use atlex::richtext::{ByteSlice, Facet, Feature};

@@ -34,7 +34,9 @@
 //! assert!(matches!(&mention.features[0], Feature::Mention { did } if did == "did:plc:alice"));
 //! assert!(!post.exceeds(300, 3000)); // app.bsky.feed.post's text: 300 graphemes, 3000 bytes
 //!
-//! // The facets as JSON, for the `facets` of an `app.bsky.feed.post` record.
+//! // The facets as JSON, as the `facets` of an `app.bsky.feed.post` record have them. For the
+//! // generated record, `atlex_lexicons::richtext::facets(&post)` gives them as
+//! // `app.bsky.richtext.facet`'s type (`facet::Main`), each also a `TryFrom` of a `Facet`.
 //! let facets = serde_json::to_value(post.facets())?;
 //! assert_eq!(facets[1]["features"][0]["uri"], "https://example.com/notes");
 //! # Ok(())
@@ -176,10 +178,14 @@ impl RichText {
         (self.text, self.facets)
     }
 
-    /// The facets as another type with the same serde shape, such as the generated
-    /// `app.bsky.richtext.facet` type (`facet::Main`) of a `lexicon!` invocation: converted
-    /// through JSON. Fails on an unresolved mention, or where the other type refuses a value
-    /// (a link that is not a valid URI, for a type that checks the format).
+    /// The facets as another type with the same serde shape, converted through JSON: the
+    /// `app.bsky.richtext.facet` type (`facet::Main`) of a `lexicon!` invocation of your own.
+    /// Fails on an unresolved mention, or where the other type refuses a value (a link that
+    /// is not a valid URI, for a type that checks the format).
+    ///
+    /// For the official crate's type, `atlex_lexicons::app::bsky::richtext::facet::Main`,
+    /// convert without JSON: `atlex_lexicons::richtext::facets(&rich)`, or `TryFrom` of each
+    /// [`Facet`] (and back to a `Facet`, to show a post's text).
     pub fn facets_into<T: serde::de::DeserializeOwned>(&self) -> Result<Vec<T>, serde_json::Error> {
         serde_json::from_value(serde_json::to_value(&self.facets)?)
     }
