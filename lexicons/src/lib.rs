@@ -5,7 +5,7 @@
 //! [`atlex::lexicon!`] from the lexicon documents this crate ships (the `lexicons/` folder of
 //! [bluesky-social/atproto](https://github.com/bluesky-social/atproto) at commit `d6296a1c`,
 //! byte for byte; see `NOTICE`). Each module follows its document's NSID:
-//! `app.bsky.feed.post` is [`app::bsky::feed::post`].
+//! `app.bsky.feed.post` is `app::bsky::feed::post`.
 //!
 //! This is the crate to add first, beside [`atlex`]: its pages are the reference of what the
 //! network's methods take and return.
@@ -34,7 +34,8 @@
 //!
 //! Offsets by hand are easy to get wrong: [`atlex::richtext::RichText`] builds text and
 //! facets from parts or detects them in a string (mentions resolved to DIDs through a
-//! client), and [`richtext::facets`] turns them into this crate's `facet::Main`.
+//! client), and `richtext::facets` (feature `app.bsky`) turns them into this crate's
+//! `facet::Main`.
 //!
 //! Calls take any [`atlex::xrpc::XrpcClient`]: a [`Client`](atlex::Client), or a
 //! [`Session`](atlex::xrpc::Session) that logs in and refreshes its tokens. Records are
