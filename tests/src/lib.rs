@@ -209,6 +209,49 @@ pub fn workspace() -> std::path::PathBuf {
         .to_path_buf()
 }
 
+/// Runs the Node script `script` (a path from the workspace root, such as `pds/crypto.mjs`)
+/// with `node` and `args`, `input` on its standard input (written from a thread while the
+/// output is read, so that neither pipe fills up), and returns what it wrote to standard
+/// output. Panics, with the script's standard error, when it cannot start or fails.
+pub fn run_node(node: &std::path::Path, script: &str, args: &[String], input: &[u8]) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(node)
+        .arg(workspace().join(script))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {} for {script}: {e}", node.display()));
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("{script} runs: {e}"));
+    writer
+        .join()
+        .expect("the writing thread ends")
+        .unwrap_or_else(|e| panic!("the input reaches {script}: {e}"));
+    assert!(
+        output.status.success(),
+        "{script} failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap_or_else(|e| panic!("{script} writes UTF-8: {e}"))
+}
+
+/// The lines of `text`, each one JSON value.
+pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
+        })
+        .collect()
+}
+
 /// Node 22 in `pds/node22` when it and each of `packages` (npm names, in `pds/node_modules`)
 /// are installed, or `None` after [`skip`] said what to run.
 pub fn node(packages: &[&str]) -> Option<std::path::PathBuf> {

@@ -44,27 +44,18 @@ fn node() -> Option<PathBuf> {
 }
 
 /// What @atproto/identity resolves for each of `config.names`, by name (`pds/identity.mjs`).
-async fn reference(node: &PathBuf, config: Value) -> HashMap<String, Value> {
+async fn reference(node: &std::path::Path, config: Value) -> HashMap<String, Value> {
+    let node = node.to_path_buf();
+    let args = [config.to_string()];
     // On a thread of its own: the servers the script asks run on this test's runtime.
-    let mut command = std::process::Command::new(node);
-    command
-        .arg(atlex_tests::workspace().join("pds/identity.mjs"))
-        .arg(config.to_string());
-    let output = tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("the thread that runs node")
-        .expect("node runs pds/identity.mjs");
-    assert!(
-        output.status.success(),
-        "pds/identity.mjs failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let lines: HashMap<String, Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| {
-            let v: Value = serde_json::from_str(line).expect("a JSON line");
-            (v["name"].as_str().expect("a name").to_owned(), v)
-        })
+    let out = tokio::task::spawn_blocking(move || {
+        atlex_tests::run_node(&node, "pds/identity.mjs", &args, &[])
+    })
+    .await
+    .expect("the thread that runs node");
+    let lines: HashMap<String, Value> = atlex_tests::json_lines(&out)
+        .into_iter()
+        .map(|v| (v["name"].as_str().expect("a name").to_owned(), v))
         .collect();
     assert_eq!(
         lines.len(),

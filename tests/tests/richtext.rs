@@ -30,8 +30,6 @@
 use atlex::richtext::{Facet, Feature, RichText, MENTION};
 use atlex_tests::Rng;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
 
 // ---------------------------------------------------------------------------------------
 // The reference
@@ -40,37 +38,13 @@ use std::process::{Command, Stdio};
 /// requests as JSON lines; `None` after a skip when Node or `@atproto/api` is missing.
 fn reference(requests: &[Value]) -> Option<Vec<Value>> {
     let node = atlex_tests::node(&["@atproto/api", "tlds"])?;
-    let script = atlex_tests::workspace().join("pds/richtext.mjs");
-    let mut child = Command::new(node)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node runs pds/richtext.mjs");
-    let mut stdin = child.stdin.take().expect("the script's stdin");
     let input: String = requests.iter().map(|r| format!("{r}\n")).collect();
-    // Written from a thread while the answers are read, so that neither pipe fills up.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let mut output = String::new();
-    child
-        .stdout
-        .take()
-        .expect("the script's stdout")
-        .read_to_string(&mut output)
-        .expect("the script's answers");
-    writer
-        .join()
-        .expect("the writing thread")
-        .expect("the requests reach the script");
-    assert!(
-        child.wait().expect("the script ends").success(),
-        "pds/richtext.mjs failed"
-    );
-    let answers: Vec<Value> = output
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("a JSON line"))
-        .collect();
+    let answers = atlex_tests::json_lines(&atlex_tests::run_node(
+        &node,
+        "pds/richtext.mjs",
+        &[],
+        input.as_bytes(),
+    ));
     assert_eq!(answers.len(), requests.len(), "one answer per request");
     for (request, answer) in requests.iter().zip(&answers) {
         assert!(

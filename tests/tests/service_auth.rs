@@ -286,25 +286,16 @@ fn node() -> Option<PathBuf> {
 }
 
 /// What `pds/service-auth.mjs` says for `config`: one line per item.
-async fn reference(node: &PathBuf, config: Value) -> Vec<Value> {
-    let mut command = std::process::Command::new(node);
-    command
-        .arg(atlex_tests::workspace().join("pds/service-auth.mjs"))
-        .arg(config.to_string());
+async fn reference(node: &std::path::Path, config: Value) -> Vec<Value> {
+    let node = node.to_path_buf();
+    let args = [config.to_string()];
     // On a thread of its own: the servers the script asks run on this test's runtime.
-    let output = tokio::task::spawn_blocking(move || command.output())
-        .await
-        .unwrap()
-        .expect("node runs pds/service-auth.mjs");
-    assert!(
-        output.status.success(),
-        "pds/service-auth.mjs failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let lines: Vec<Value> = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect();
+    let out = tokio::task::spawn_blocking(move || {
+        atlex_tests::run_node(&node, "pds/service-auth.mjs", &args, &[])
+    })
+    .await
+    .unwrap();
+    let lines = atlex_tests::json_lines(&out);
     let expected = ["verify", "mint"]
         .iter()
         .map(|k| config[k].as_array().map_or(0, Vec::len))

@@ -862,28 +862,12 @@ async fn a_consumer_outlives_its_relay_restarting() {
 #[cfg(atlex_official)]
 fn reference_client(url: &str, cursor: Option<i64>) -> Option<Vec<serde_json::Value>> {
     let node = atlex_tests::node(&["@atproto/xrpc-server", "@atproto/sync", "@atproto/lex-json"])?;
-    let script = atlex_tests::workspace().join("pds/reference/subscribe.mjs");
-    let mut command = std::process::Command::new(&node);
-    command.arg(script).arg(url);
+    let mut args = vec![url.to_owned()];
     if let Some(c) = cursor {
-        command.arg(c.to_string());
+        args.push(c.to_string());
     }
-    let out = command
-        .output()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", node.display()));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "subscribe.mjs failed: {}\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(
-        stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
-            .collect(),
-    )
+    let out = atlex_tests::run_node(&node, "pds/reference/subscribe.mjs", &args, &[]);
+    Some(atlex_tests::json_lines(&out))
 }
 
 #[cfg(atlex_official)]
